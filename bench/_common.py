@@ -1,0 +1,93 @@
+"""Shared set-up for the benchmarks: a PostgreSQL database of their own, Django configured for
+it, medians, and the README sections each benchmark rewrites with its latest figures."""
+
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+README = BENCH_DIR / "README.md"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/dangjian_bench"
+
+
+def database_url() -> str:
+    return os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def bench_environment() -> dict[str, str]:
+    data_dir = Path(tempfile.gettempdir()) / "dangjian-bench"
+    return {
+        "DATABASE_URL": database_url(),
+        "DANGJIAN_MODE": "demo",
+        "DANGJIAN_DATA_DIR": str(data_dir),
+        "DJANGO_SETTINGS_MODULE": "dangjian.config.settings",
+    }
+
+
+def setup_django() -> None:
+    os.environ.update(bench_environment())
+    ensure_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    url = database_url()
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def median_ms(action, runs: int = 5, warm: int = 2) -> float:
+    for _ in range(warm):
+        action()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def machine() -> str:
+    import psycopg
+
+    with psycopg.connect(database_url()) as connection:
+        server = connection.execute("SHOW server_version").fetchone()[0]
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {memory:.0f} GiB, "
+            f"Python {platform.python_version()}, PostgreSQL {server}")
+
+
+def write_section(name: str, body: str) -> None:
+    """Replace the README section between ``<!-- name -->`` markers (or append it)."""
+    text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
+    block = f"<!-- {name} -->\n{body.strip()}\n<!-- /{name} -->"
+    pattern = re.compile(rf"<!-- {re.escape(name)} -->.*?<!-- /{re.escape(name)} -->", re.DOTALL)
+    text = pattern.sub(lambda _match: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    README.write_text(text, encoding="utf-8")
+
+
+def run(*command: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(command, env={**os.environ, **(env or {})}, check=True, text=True, capture_output=True)
+
+
+PYTHON = sys.executable

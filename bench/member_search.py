@@ -1,0 +1,114 @@
+"""Member search and filtered lists at city scale: one page of 50 through the platform's selector
+(members.selectors.register.member_page), beside the same SQL run on a bare psycopg connection,
+for a reader whose scope is the root, a street or a grid.
+
+    python bench/member_search.py [--runs 50]
+
+Needs the city of bench/subtree_count.py (1,000,000 members); it does not generate one.
+"""
+
+import argparse
+import json
+import time
+
+import _common
+
+
+def timings(action, runs: int, warm: int = 3) -> list[float]:
+    for _ in range(warm):
+        action()
+    values = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        values.append((time.perf_counter() - started) * 1000)
+    return values
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=50)
+    arguments = parser.parse_args()
+    _common.setup_django()
+
+    import psycopg
+    from django.db import connection
+
+    from dangjian.accounts.models import User
+    from dangjian.accounts.roles import Role
+    from dangjian.members.models import Member
+    from dangjian.members.selectors import register as selectors
+    from dangjian.members.selectors.register import MemberFilters
+    from dangjian.orgs.models import Organization
+    from dangjian.orgs.rules import Level
+
+    members = Member.objects.count()
+    nodes = {
+        "root": Organization.objects.get(depth=1),
+        "street": Organization.objects.filter(level=Level.STREET).order_by("path")[5],
+        "grid": Organization.objects.filter(level=Level.GRID).order_by("path")[100],
+    }
+    educated = Member.objects.exclude(education="").exists()
+    # Client-side binding, as Django sends its queries: the same plans, not generic prepared ones.
+    raw = psycopg.connect(_common.database_url(), cursor_factory=psycopg.ClientCursor)
+    rows = []
+    for label, node in nodes.items():
+        # A viewer holding a role on the node, without writing an account to the database: the
+        # scope module reads the role assignments from this cache first.
+        reader = User(username=f"bench-{label}", is_active=True)
+        reader.__dict__["_assignments_cache"] = [(Role.VIEWER, node.path)]
+        scope = selectors.visible_members(reader).filter(left_on__isnull=True)
+        in_scope = scope.count()
+        # A real full name from the middle of the scope, and its pinyin initials.
+        name, initials = scope.order_by("pk").values_list("name", "name_initials")[in_scope // 2]
+        cases = {
+            "list": MemberFilters(),
+            f"name {name}": MemberFilters(q=name),
+            f"initials {initials}": MemberFilters(q=initials),
+            "surname 王 (broad)": MemberFilters(q="王"),
+            "pinyin wang (broad)": MemberFilters(q="wang"),
+            "full + 51-55 + women": MemberFilters(category="full", age_band="51-55", sex="F"),
+            "full + 51-55 + 大学": MemberFilters(category="full", age_band="51-55", education="大学"),
+            "mobile members": MemberFilters(flags={"mobile": True}),
+            "list, sorted by birth date": MemberFilters(sort="birth_date"),
+        }
+        for case, filters in cases.items():
+            queryset = selectors.filtered_members(reader, filters).select_related("home_org")[: selectors.PAGE_SIZE + 1]
+            sql, params = queryset.query.sql_with_params()
+            found = len(selectors.member_page(reader, filters).items)
+            platform = timings(lambda filters=filters, reader=reader: selectors.member_page(reader, filters),
+                               arguments.runs)
+            reference = timings(lambda sql=sql, params=params: raw.execute(sql, params).fetchall(), arguments.runs)
+            rows.append({
+                "scope": label, "members_in_scope": in_scope, "case": case, "rows": found,
+                "p50_ms": _common.percentile(platform, 0.5), "p95_ms": _common.percentile(platform, 0.95),
+                "raw_p50_ms": _common.percentile(reference, 0.5), "raw_p95_ms": _common.percentile(reference, 0.95),
+            })
+            print(rows[-1])
+    raw.close()
+    connection.close()
+
+    result = {"members": members, "machine": _common.machine(), "runs": arguments.runs, "rows": rows}
+    results_file = _common.BENCH_DIR / "results" / "member_search.json"
+    results_file.parent.mkdir(exist_ok=True)
+    results_file.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    lines = [
+        (f"Measured {result['machine']}; {members:,} members. {arguments.runs} warm runs each; ms. "
+         "A page is 50 members; the reader holds a viewer role on the node."),
+        "",
+        "| scope | members in scope | query | rows | platform p50 | platform p95 | raw SQL p50 | raw SQL p95 |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in rows:
+        lines.append(f"| {row['scope']} | {row['members_in_scope']:,} | {row['case']} | {row['rows']} | "
+                     f"{row['p50_ms']:.1f} | {row['p95_ms']:.1f} | {row['raw_p50_ms']:.1f} | {row['raw_p95_ms']:.1f} |")
+    if not educated:
+        lines += ["", ("The benchmark city was generated before members carried an education code: every "
+                       "member's education is empty, so the education filter matches nobody and shows the "
+                       "cost of a filter that finds nothing.")]
+    _common.write_section("member-search", "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from dangjian.config.api import api
+from dangjian.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("dangjian.accounts.urls")),
+    path("orgs/", include("dangjian.orgs.urls")),
+    path("members/", include("dangjian.members.urls")),
+    path("audit/", include("dangjian.core.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/", api.urls),
+]
+
+handler400 = "dangjian.core.views.bad_request"
+handler403 = "dangjian.core.views.forbidden"
+handler404 = "dangjian.core.views.not_found"
+handler500 = "dangjian.core.views.server_error"

@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.core.fields import PathField
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("Create")
+    UPDATE = "update", _("Update")
+    DELETE = "delete", _("Delete")
+    MOVE = "move", _("Move")
+    DISSOLVE = "dissolve", _("Dissolve")
+    LOGIN = "login", _("Login")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOCKOUT = "lockout", _("Account locked")
+    LOGOUT = "logout", _("Logout")
+    PASSWORD_CHANGE = "password_change", _("Password change")
+    OTP_ENROL = "otp_enrol", _("Second factor enrolled")
+    OTP_FAILED = "otp_failed", _("Second factor failed")
+    TOKEN = "token", _("API token issued")
+    GRANT = "grant", _("Role granted")
+    REVOKE = "revoke", _("Role revoked")
+    UNLOCK = "unlock", _("Account unlocked")
+    EXPORT = "export", _("Export")
+    REVEAL = "reveal", _("Reveal of a masked value")
+    DENIED = "denied", _("Access denied")
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Audit events are append-only.")
+
+    def delete(self):
+        raise PermissionError("Audit events are append-only; old ones are pruned by `dangjian prune-audit`.")
+
+
+class AuditEvent(models.Model):
+    """One line of the security audit trail (等保 8.1.4.3). Rows are never changed or deleted
+    before the retention period has passed; database triggers enforce it (migration 0002)."""
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        related_name="+", verbose_name=_("actor"),
+    )
+    actor_username = models.CharField(_("account"), max_length=150, blank=True)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices, db_index=True)
+    success = models.BooleanField(_("succeeded"), default=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object"), max_length=64, blank=True)
+    object_repr = models.CharField(_("description"), max_length=200, blank=True)
+    org_path = PathField(_("organisation path"), blank=True, db_index=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["org_path", "at"], name="audit_path_at")]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events are append-only; old ones are pruned by `dangjian prune-audit`.")

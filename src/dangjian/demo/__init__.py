@@ -1,0 +1,1 @@
+"""A generated city: deterministic demo data and the bulk loader behind `generate-city`."""

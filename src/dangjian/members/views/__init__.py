@@ -1,0 +1,1 @@
+"""Member pages, one module per concern; each module holds its own ``urlpatterns``."""

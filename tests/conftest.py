@@ -1,0 +1,67 @@
+"""Shared fixtures: one small city and the personas of the permission tests.
+
+The tree: city C01 → district → streets A and B → one community each → one grid branch each →
+a building group under grid A. Personas hold one role on one node; ``outside`` objects sit in
+street B, beyond the street-A personas.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from dangjian.accounts import services as account_services
+from dangjian.accounts.roles import Role
+from dangjian.orgs.rules import Kind, Level
+from tests import factories
+
+
+@dataclass
+class Tree:
+    city: object
+    district: object
+    street_a: object
+    street_b: object
+    community_a: object
+    community_b: object
+    grid_a: object
+    grid_b: object
+    building_a: object
+
+
+@pytest.fixture
+def tree(db) -> Tree:
+    make = factories.make_org
+    city = factories.make_root()
+    district = make(city, "东湖区委", Level.DISTRICT, Kind.LOCAL_COMMITTEE)
+    street_a = make(district, "东风街道党工委", Level.STREET, Kind.WORKING_COMMITTEE)
+    street_b = make(district, "西山街道党工委", Level.STREET, Kind.WORKING_COMMITTEE)
+    community_a = make(street_a, "东风社区党委", Level.COMMUNITY, Kind.PRIMARY_COMMITTEE)
+    community_b = make(street_b, "西山社区党委", Level.COMMUNITY, Kind.PRIMARY_COMMITTEE)
+    grid_a = make(community_a, "东风社区第一网格党支部", Level.GRID, Kind.BRANCH)
+    grid_b = make(community_b, "西山社区第一网格党支部", Level.GRID, Kind.BRANCH)
+    building_a = make(grid_a, "1栋党小组", Level.BUILDING, Kind.GROUP)
+    factories.make_grid(community_a, "东风社区第一网格", "G-A1", organization=grid_a)
+    factories.make_grid(community_b, "西山社区第一网格", "G-B1", organization=grid_b)
+    return Tree(city, district, street_a, street_b, community_a, community_b, grid_a, grid_b, building_a)
+
+
+@pytest.fixture
+def make_user(db):
+    def make(role: str | None = None, organization=None, **fields):
+        user = factories.UserFactory(organization=organization, org_path=organization.path if organization else "", **fields)
+        if role:
+            account_services.role_grant(actor=None, user=user, role=role, organization=organization)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def street_admin(tree, make_user):
+    return make_user(Role.ORG_ADMIN, tree.street_a)
+
+
+@pytest.fixture
+def settings_no_otp(settings):
+    settings.OTP_REQUIRED_ROLES = []
+    return settings

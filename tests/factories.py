@@ -1,0 +1,77 @@
+"""Factories for test data. Organisations are made through the service, so that paths, codes
+and roll-up counts are what the application itself would produce."""
+
+import datetime as dt
+import itertools
+
+import factory
+
+from dangjian.accounts.models import User
+from dangjian.core import crypto, identity, pinyin
+from dangjian.members.models import Category, Member
+from dangjian.orgs import counts as rollup
+from dangjian.orgs import services as org_services
+from dangjian.orgs.models import Grid
+from dangjian.orgs.rules import Kind, Level
+
+PASSWORD = "Test-pass-9!"
+_sequence = itertools.count(1)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Sequence(lambda n: f"用户{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    password_changed_at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC))
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def make_org(parent, name, level, kind, **fields):
+    return org_services.organization_create(actor=None, parent=parent, name=name, level=level, kind=kind, **fields)
+
+
+def make_root(name="示范市委", code="C01"):
+    return org_services.organization_create(
+        actor=None, parent=None, name=name, level=Level.CITY, kind=Kind.LOCAL_COMMITTEE, code=code, city_id=1
+    )
+
+
+def id_number(birth: dt.date, male: bool = True, region: str = "440104") -> str:
+    sequence = next(_sequence) % 500 * 2 + (1 if male else 0)
+    first17 = f"{region}{birth:%Y%m%d}{sequence:03d}"
+    return first17 + identity.check_character(first17)
+
+
+def make_member(home_org, *, name="张三", category=Category.FULL, birth=dt.date(1980, 5, 1), male=True, **fields):
+    """A member in ``home_org``, with the roll-up counts kept as the member service will keep them."""
+    number = id_number(birth, male)
+    joined = fields.pop("joined_on", dt.date(2005, 7, 1))
+    member = Member.objects.create(
+        city_id=home_org.city_id, home_org=home_org, org_path=home_org.path, name=name,
+        name_pinyin=pinyin.full_pinyin(name), name_initials=pinyin.initials(name),
+        sex="M" if male else "F", birth_date=birth,
+        id_number_sealed=crypto.seal(number), id_number_hash=crypto.lookup_hash(number), id_last4=number[-4:],
+        category=category, joined_on=joined,
+        full_member_on=None if category == Category.PROBATIONARY else fields.pop("full_member_on", dt.date(2006, 7, 1)),
+        **fields,
+    )
+    rollup.adjust(home_org.path, members=1, **{
+        "full_members" if category == Category.FULL else "probationary_members": 1})
+    return member
+
+
+def make_grid(community, name, code, organization=None, households=400):
+    grid = Grid.objects.create(
+        community=community, name=name, code=code, organization=organization, households=households,
+        org_path=(organization or community).path, city_id=community.city_id,
+    )
+    rollup.adjust(grid.org_path, grids=1, grids_with_organization=1 if organization else 0)
+    return grid
