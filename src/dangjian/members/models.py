@@ -63,11 +63,11 @@ class Member(models.Model):
     org_path = PathField(editable=False)
     name = models.CharField(_("name"), max_length=50)
     name_pinyin = models.CharField(_("pinyin"), max_length=200, blank=True)
-    name_initials = models.CharField(_("pinyin initials"), max_length=50, blank=True, db_index=True)
+    name_initials = models.CharField(_("pinyin initials"), max_length=50, blank=True)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
     id_number_sealed = models.BinaryField(_("ID number (encrypted)"))
-    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, editable=False)
     phone_sealed = models.BinaryField(_("phone (encrypted)"), null=True, blank=True)
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
     joined_on = models.DateField(_("date joined"))
@@ -81,10 +81,9 @@ class Member(models.Model):
     education = models.CharField(_("education"), max_length=2, choices=EDUCATION_CHOICES, blank=True, db_default="")
     degree = models.CharField(_("degree"), max_length=1, choices=DEGREE_CHOICES, blank=True, db_default="")
     job_post = models.CharField(_("job post"), max_length=4, choices=JOB_POST_CHOICES, blank=True, db_default="")
-    id_last4 = models.CharField(_("last four of the ID number"), max_length=4, db_index=True, db_default="",
-                                editable=False)
-    phone_last4 = models.CharField(_("last four of the phone"), max_length=4, db_index=True, blank=True,
-                                   db_default="", editable=False)
+    id_last4 = models.CharField(_("last four of the ID number"), max_length=4, db_default="", editable=False)
+    phone_last4 = models.CharField(_("last four of the phone"), max_length=4, blank=True, db_default="",
+                                   editable=False)
     address = models.CharField(_("home address"), max_length=200, blank=True, db_default="")
     registered_residence = models.CharField(_("registered residence"), max_length=100, blank=True, db_default="")
     current_residence = models.CharField(_("current residence"), max_length=200, blank=True, db_default="")
@@ -137,6 +136,13 @@ class Member(models.Model):
             models.Index(fields=["birth_date", "id"], name="member_current_birth",
                          condition=models.Q(left_on__isnull=True)),
             models.Index(fields=["name_pinyin"], name="member_pinyin_prefix", opclasses=["varchar_pattern_ops"]),
+            # Declared here rather than with db_index or unique on the fields: on PostgreSQL those
+            # add a second, pattern-ops copy of each index, and every roster import pays for each
+            # index it writes (bench/README.md). The hash and the last four digits are matched
+            # exactly; the initials only by prefix.
+            models.Index(fields=["name_initials"], name="member_initials_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["id_last4"], name="member_id_last4"),
+            models.Index(fields=["phone_last4"], name="member_phone_last4"),
             # Filters that match few members (or none) would otherwise walk a whole sort index
             # looking for a page: these let the database start from the few that match.
             models.Index(fields=["education"], name="member_current_education",
@@ -147,6 +153,7 @@ class Member(models.Model):
                              | models.Q(standing="suspended"))),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["id_number_hash"], name="member_id_number_hash_unique"),
             models.CheckConstraint(
                 condition=~models.Q(category="probationary") | models.Q(full_member_on__isnull=True),
                 name="probationary_has_no_full_date",
