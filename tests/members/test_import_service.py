@@ -166,6 +166,36 @@ def test_one_bad_row_means_nothing_is_written(tree):
     assert not AuditEvent.objects.filter(changes__has_key="import").exists()
 
 
+@pytest.mark.parametrize("last_row", ["bad check character", "duplicate of row 2", "member elsewhere"])
+def test_a_problem_after_batches_were_written_takes_them_all_back(tree, monkeypatch, last_row):
+    # On PostgreSQL each batch is written while the next is checked: a problem in a later batch
+    # must still leave the register as it was.
+    monkeypatch.setattr(service, "BATCH_ROWS", 2)
+    rows = [row(tree.grid_a.name, name=f"党员{n}") for n in range(5)]
+    if last_row == "bad check character":
+        number = rows[0][3]
+        rows.append(row(tree.grid_a.name, id_number=number[:17] + ("0" if number[17] != "0" else "1")))
+    elif last_row == "duplicate of row 2":
+        rows.append(row(tree.grid_a.name, id_number=rows[0][3]))
+    else:
+        rows.append(row(tree.grid_a.name, id_number=factories.make_member(tree.grid_b).id_number))
+    before = (Member.objects.count(), MembershipPeriod.objects.count())
+    report = apply(tree, xlsx(rows))
+    assert not report["applied"] and errors_of(report) <= {(7, "公民身份号码"), (7, "所在党支部")}
+    assert len(report["errors"]) == 1
+    assert (Member.objects.count(), MembershipPeriod.objects.count()) == before
+    assert not MemberEvent.objects.filter(kind=MemberEvent.Kind.CREATED, details__entry="imported").exists()
+    assert rollup.subtree_totals(tree.street_a.pk)["members"] == 0
+
+
+def test_a_roster_of_several_batches_is_written_whole(tree, monkeypatch):
+    monkeypatch.setattr(service, "BATCH_ROWS", 2)
+    data = xlsx([row(tree.grid_a.name, name=f"党员{n}") for n in range(5)])
+    assert apply(tree, data)["created"] == 5
+    assert MembershipPeriod.objects.filter(member__name__startswith="党员").count() == 5
+    assert apply(tree, data)["unchanged"] == 5
+
+
 def test_headers_as_rosters_write_them(tree):
     headers = ["序 号", "姓名*", "性别", "身份证号", "民族", "出生年月", "文化程度", "党员类别", "组织关系所在党支部",
                "联系电话", "加入党组织日期", "转为正式党员日期", "备注"]

@@ -4,7 +4,7 @@ index, so a second copy that no query reads is a cost (bench/README.md, importin
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from dangjian.members.models import Member
+from dangjian.members.models import Member, MemberEvent
 from tests import factories
 
 ONE_INDEX_EACH = ("id_number_hash", "id_last4", "phone_last4", "name_initials")
@@ -20,6 +20,15 @@ def test_exact_and_prefix_columns_have_one_index_each():
         indexes = [name for name, details in constraints.items()
                    if details["columns"] == [column] and (details["index"] or details["unique"])]
         assert len(indexes) == 1, (column, indexes)
+
+
+@pytest.mark.django_db
+def test_member_events_are_found_through_one_index():
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, MemberEvent._meta.db_table)
+    by_member = [name for name, details in constraints.items()
+                 if details["index"] and details["columns"][:1] == ["member_id"]]
+    assert by_member == ["member_event_member_on"]
 
 
 @pytest.mark.django_db

@@ -81,6 +81,9 @@ COLUMNS = (
            explanation=gettext_lazy("正常 or 停止党籍; read for new members only (later changes are life-cycle events).")),
 )
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+# Columns recognised (so that a national export reads as it is) but not read.
+IGNORED = frozenset({"serial", "party_age", "new_social_stratum", "technical_post", "migrant_worker", "joining_type",
+                     "probation_outcome", "joining_branch", "probation_extension"})
 HEADER_SEARCH_ROWS = 10
 TEXT_LIMITS = {"name": 50, "current_residence": 200, "registered_residence": 100, "address": 200}
 
@@ -161,6 +164,10 @@ BLANKS = frozenset({"", "-", "—", "/", "无"})
 
 
 def text_of(value) -> str:
+    if value.__class__ is str:
+        # Most cells are text already in normal form; only those with full-width or compatibility
+        # characters are rewritten.
+        return (value if unicodedata.is_normalized("NFKC", value) else unicodedata.normalize("NFKC", value)).strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -284,6 +291,9 @@ class Roster:
     rows: int = 0
     invalid_rows: set[int] = field(default_factory=set)
     headers: dict[str, str] = field(default_factory=lambda: {key: column.header for key, column in COLUMN_BY_KEY.items()})
+    # Branch texts found under no organisation of the subtree, with their rows: whether they
+    # exist elsewhere is asked of the database by ``report_unknown_branches``.
+    unknown_branches: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def valid(self) -> int:
@@ -295,8 +305,12 @@ _FAULT_COLUMNS = {"birth_date": "birth_date", "sex": "sex", "joined_on": "joined
 
 
 def parse_roster(rows: Iterable[list], branches: BranchIndex, *, today: dt.date,
-                 progress: Callable[[int], None] | None = None, progress_every: int = 5000) -> Roster:
-    """Every row checked; records for the rows without problems."""
+                 progress: Callable[[int], None] | None = None, progress_every: int = 5000,
+                 on_records: Callable[[list[Record]], None] | None = None) -> Roster:
+    """Every row checked; records for the rows without problems. ``on_records`` receives them a
+    batch at a time (every ``progress_every`` rows) while the rest is still being read, so that
+    a caller can look them up and write them meanwhile. Branch texts that name no organisation
+    of the subtree wait in ``roster.unknown_branches`` for ``report_unknown_branches``."""
     roster = Roster()
     rows = iter(rows)
     header_row, headers = _find_header(rows)
@@ -304,7 +318,7 @@ def parse_roster(rows: Iterable[list], branches: BranchIndex, *, today: dt.date,
     written: dict[str, str] = {}
     for position, header in enumerate(headers):
         key = column_for(header) if header not in (None, "") else None
-        if key and key not in positions:
+        if key and key not in positions and key not in IGNORED:
             positions[key] = position
             written[key] = text_of(header)
     missing = [column.header for column in COLUMNS if column.required and column.key not in positions]
@@ -315,30 +329,33 @@ def parse_roster(rows: Iterable[list], branches: BranchIndex, *, today: dt.date,
         return roster
     headers_of = roster.headers = {key: written.get(key, COLUMN_BY_KEY[key].header) for key in COLUMN_BY_KEY}
     seen_ids: dict[str, int] = {}
-    unknown_branches: dict[str, list[int]] = {}
     width = max(positions.values()) + 1
+    columns = list(positions.items())
     row_number = header_row
+    handed_over = 0
     for cells in rows:
         row_number += 1
         if len(cells) < width:
             cells = list(cells) + [""] * (width - len(cells))
-        values = {key: cells[position] for key, position in positions.items()}
+        values = {key: cells[position] for key, position in columns}
         texts = {key: text_of(value) for key, value in values.items()}
         if not any(texts.values()):
             continue
         roster.rows += 1
-        problems = _parse_row(row_number, values, texts, headers_of, branches, seen_ids, unknown_branches, today,
-                              roster)
+        problems = _parse_row(row_number, values, texts, headers_of, branches, seen_ids, roster.unknown_branches,
+                              today, roster)
         if problems:
             roster.problems.extend(problems)
             roster.invalid_rows.add(row_number)
-        if progress and roster.rows % progress_every == 0:
-            progress(roster.rows)
-    if unknown_branches:
-        _report_branches(unknown_branches, branches, headers_of["branch"], roster)
+        if roster.rows % progress_every == 0:
+            if progress:
+                progress(roster.rows)
+            if on_records:
+                on_records(roster.records[handed_over:])
+                handed_over = len(roster.records)
+    if on_records and handed_over < len(roster.records):
+        on_records(roster.records[handed_over:])
     roster.problems.sort(key=lambda problem: problem.row)
-    if roster.invalid_rows:
-        roster.records = [record for record in roster.records if record.row not in roster.invalid_rows]
     return roster
 
 
@@ -494,9 +511,14 @@ def _parse_row(row, values, texts, headers_of, branches, seen_ids, unknown_branc
     return problems
 
 
-def _report_branches(unknown: dict[str, list[int]], branches: BranchIndex, column: str, roster: Roster) -> None:
-    elsewhere = branches.elsewhere(set(unknown))
-    for branch, rows in unknown.items():
+def report_unknown_branches(roster: Roster, branches: BranchIndex) -> None:
+    """A problem for every row whose branch names no organisation of the subtree, telling a
+    name that exists elsewhere in the register from one that exists nowhere."""
+    if not roster.unknown_branches:
+        return
+    column = roster.headers["branch"]
+    elsewhere = branches.elsewhere(set(roster.unknown_branches))
+    for branch, rows in roster.unknown_branches.items():
         if branch in elsewhere:
             message = _("“%(name)s” is not under %(root)s, the organisation imported into.") % {
                 "name": branch, "root": branches.root_name}
@@ -505,3 +527,4 @@ def _report_branches(unknown: dict[str, list[int]], branches: BranchIndex, colum
         for row in rows:
             roster.problems.append(Problem(row, column, message))
             roster.invalid_rows.add(row)
+    roster.problems.sort(key=lambda problem: problem.row)

@@ -124,7 +124,6 @@ class Member(models.Model):
             # Counting current members under a node is an index-only range scan on this.
             models.Index(fields=["org_path", "category"], name="member_current_path",
                          condition=models.Q(left_on__isnull=True)),
-            models.Index(fields=["city_id", "org_path"], name="member_city_path"),
             # The member list reads a page of current members in one of its sort orders by key
             # (members.selectors.register); pinyin search is a prefix match, which on PostgreSQL
             # needs the pattern operator class. Name search by part of the name uses a trigram
@@ -309,7 +308,8 @@ class MemberEvent(models.Model):
         REGISTERED = "registered", _("Registered in a grid")
         REGISTRATION_CONFIRMED = "registration_confirmed", _("Registration confirmed")
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events")
+    # No index of its own: member_event_member_on starts with the member.
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)
     on = models.DateField(_("date"))
     details = models.JSONField(_("details"), default=dict, blank=True)

@@ -13,15 +13,18 @@ time by someone else, and the two share only the model and the pure rules.
 import datetime as dt
 import hashlib
 import os
+import queue
+import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.roles import Permission
@@ -37,6 +40,7 @@ from dangjian.members.imports import (
     RosterFileError,
     parse_roster,
     read_table,
+    report_unknown_branches,
 )
 from dangjian.members.models import (
     Category,
@@ -55,6 +59,8 @@ UPDATABLE = ("name", "sex", "birth_date", "ethnicity", "education", "degree", "c
              "full_member_on", "party_age_correction_months", "job_post", "current_residence",
              "registered_residence", "address")
 LOOKUP_BATCH = 5000
+# Rows checked between two progress reports, and handed over together to be looked up and written.
+BATCH_ROWS = 5000
 # As in the register's member_create: groups and zones keep no organisational relationships.
 NO_MEMBER_KINDS = (Kind.GROUP, Kind.RESPONSIBILITY_ZONE)
 
@@ -99,44 +105,126 @@ def _branch_index(organization: Organization) -> BranchIndex:
 
 
 def plan(organization: Organization, data: bytes, filename: str, *, today: dt.date | None = None,
-         progress=None) -> Plan:
+         progress=None, on_sorted: Callable[[Plan, list[Record], list[tuple[Record, Member, list[str]]]], None] | None = None,
+         on_checked: Callable[[list[Record]], None] | None = None) -> Plan:
     """Read and check the roster, and sort its rows into new, changed and unchanged members.
-    Raises RosterFileError when the file itself cannot be read."""
+    Raises RosterFileError when the file itself cannot be read.
+
+    On PostgreSQL the rows are read and checked in a second thread while this one looks up each
+    batch in the register (and, through ``on_sorted``, writes it): the database works on one
+    batch while Python checks the next, on two cores. ``on_sorted(plan, creates, updates)`` is
+    called for each batch in file order; ``on_checked(records)`` first, in the checking thread,
+    for work on the records that needs no database."""
     today = today or timezone.localdate()
-    roster = parse_roster(read_table(data, filename), _branch_index(organization), today=today, progress=progress)
-    result = Plan(roster)
-    by_hash = {crypto.lookup_hash(record.id_number): record for record in roster.records}
+    branches = _branch_index(organization)
+    result = Plan(Roster())
+
+    def sort_batch(records: list[Record]) -> None:
+        creates, updates = _sort(result, records)
+        result.creates += creates
+        result.updates += updates
+        if on_sorted is not None:
+            on_sorted(result, creates, updates)
+
+    def check(hand_over) -> Roster:
+        def on_records(records: list[Record]) -> None:
+            if on_checked is not None:
+                on_checked(records)
+            hand_over(records)
+
+        return parse_roster(read_table(data, filename), branches, today=today, progress=progress,
+                            progress_every=BATCH_ROWS, on_records=on_records)
+
+    if connection.vendor == "postgresql":
+        roster = _check_beside(check, sort_batch)
+    else:
+        # SQLite allows one writer at a time: the rows are checked first (their progress written
+        # as it goes), and the batches sorted after.
+        batches: list[list[Record]] = []
+        roster = check(batches.append)
+        for batch in batches:
+            sort_batch(batch)
+    report_unknown_branches(roster, branches)
+    # The sorting named its problems' columns by key: the file's own headers are known now.
+    found = [Problem(problem.row, roster.headers[problem.column], problem.message) for problem in result.roster.problems]
+    roster.problems = sorted(roster.problems + found, key=lambda problem: problem.row)
+    roster.invalid_rows |= result.roster.invalid_rows
+    result.roster = roster
+    return result
+
+
+_DONE = object()
+
+
+def _check_beside(check, sort_batch) -> Roster:
+    """``check`` in a second thread handing over batches of records; each sorted here as it comes."""
+    batches: queue.Queue = queue.Queue(maxsize=4)
+    outcome: dict = {}
+    # The active language is per thread: the problems are written in the reader's.
+    language = translation.get_language()
+
+    def checker() -> None:
+        try:
+            with translation.override(language):
+                outcome["roster"] = check(batches.put)
+        except BaseException as error:  # handed to the caller's thread, which raises it
+            outcome["error"] = error
+        finally:
+            # The progress callback may have opened this thread's own connection.
+            connections.close_all()
+            batches.put(_DONE)
+
+    thread = threading.Thread(target=checker, name="roster-check", daemon=True)
+    thread.start()
+    try:
+        while (batch := batches.get()) is not _DONE:
+            sort_batch(batch)
+    except BaseException:
+        # Let the checker finish rather than block on a full queue.
+        while batches.get() is not _DONE:
+            pass
+        raise
+    finally:
+        thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["roster"]
+
+
+def _sort(result: Plan, records: list[Record]) -> tuple[list[Record], list[tuple[Record, Member, list[str]]]]:
+    """New members, changed ones (with the fields that change) and, on ``result``, the count of
+    unchanged rows and the problems only the register can tell (a member who left, or who belongs
+    to another organisation)."""
+    by_hash = {crypto.lookup_hash(record.id_number): record for record in records}
     hashes = list(by_hash)
     existing: dict[str, Member] = {}
     for start in range(0, len(hashes), LOOKUP_BATCH):
         batch = Member.objects.filter(id_number_hash__in=hashes[start:start + LOOKUP_BATCH]).only(
             "id", "id_number_hash", "home_org_id", "org_path", "left_on", "phone_sealed", *(f for f in UPDATABLE if f != "phone"))
         existing.update((member.id_number_hash, member) for member in batch)
-    branch_header = roster.headers["branch"]
+    roster = result.roster
+    creates, updates = [], []
     for hash_, record in by_hash.items():
         member = existing.get(hash_)
         if member is None:
-            result.creates.append(record)
+            creates.append(record)
             continue
         if member.left_on is not None:
-            roster.problems.append(Problem(record.row, roster.headers["id_number"], _(
+            roster.problems.append(Problem(record.row, "id_number", _(
                 "This person left the Party on %(date)s; their record is kept and not changed by an import.")
                 % {"date": member.left_on.isoformat()}))
         elif member.home_org_id != record.org_id:
-            roster.problems.append(Problem(record.row, branch_header, _(
+            roster.problems.append(Problem(record.row, "branch", _(
                 "This ID number belongs to a member of another organisation; move them with a transfer.")))
         else:
             changed = [name for name in UPDATABLE if _value(member, name) != getattr(record, name)]
             if changed:
-                result.updates.append((record, member, changed))
+                updates.append((record, member, changed))
             else:
                 result.unchanged += 1
             continue
         roster.invalid_rows.add(record.row)
-    if roster.invalid_rows:
-        result.creates = [r for r in result.creates if r.row not in roster.invalid_rows]
-        roster.problems.sort(key=lambda problem: problem.row)
-    return result
+    return creates, updates
 
 
 def _value(member: Member, name: str):
@@ -153,9 +241,9 @@ def preview(*, actor, organization: Organization, data: bytes, filename: str, pr
     return _checked(organization, data, filename, progress).report(applied=False)
 
 
-def _checked(organization, data, filename, progress) -> Plan:
+def _checked(organization, data, filename, progress, on_sorted=None, on_checked=None) -> Plan:
     try:
-        return plan(organization, data, filename, progress=progress)
+        return plan(organization, data, filename, progress=progress, on_sorted=on_sorted, on_checked=on_checked)
     except RosterFileError as error:
         raise ValidationError({"file": str(error)}) from None
 
@@ -163,23 +251,45 @@ def _checked(organization, data, filename, progress) -> Plan:
 def apply(*, actor, organization: Organization, data: bytes, filename: str, progress=None) -> dict:
     """Write the roster if it has no problem at all; otherwise write nothing and report."""
     _check_actor(actor, organization)
-    result = _checked(organization, data, filename, progress)
-    if result.problems:
-        return result.report(applied=False)
     today = timezone.localdate()
-    with transaction.atomic():
-        # Counts first: the ORM path overwrites the loaded members' old categories.
-        _adjust_counts(result)
-        if connection.vendor == "postgresql":
-            _write_postgresql(result, actor, today)
-        else:
+    if connection.vendor != "postgresql":
+        result = _checked(organization, data, filename, progress)
+        if result.problems:
+            return result.report(applied=False)
+        with transaction.atomic():
+            # Counts first: the ORM path overwrites the loaded members' old categories.
+            _adjust_counts(result)
             _write_orm(result, actor, today)
-        audit.record(AuditAction.CREATE if result.creates else AuditAction.UPDATE, actor=actor,
-                     org_path=organization.path, object_repr=_("Roster import into %(org)s") % {"org": organization.name},
-                     changes={"import": {"file_sha256": _digest(data), "rows": result.roster.rows,
-                                         "created": len(result.creates), "updated": len(result.updates),
-                                         "unchanged": result.unchanged}})
+            _audit_import(result, actor, organization, data)
+        return result.report(applied=True)
+    try:
+        with transaction.atomic():
+            # Each batch is written as soon as it is sorted, while the next is being checked; a
+            # problem anywhere in the file rolls all of it back.
+            with _Staging(actor, today) as staging:
+                result = _checked(organization, data, filename, progress, on_sorted=staging.write,
+                                  on_checked=staging.prepare)
+            if result.problems:
+                raise _NotApplied(result)
+            _adjust_counts(result)
+            _audit_import(result, actor, organization, data)
+    except _NotApplied as not_applied:
+        return not_applied.result.report(applied=False)
     return result.report(applied=True)
+
+
+class _NotApplied(Exception):
+    def __init__(self, result: Plan):
+        super().__init__()
+        self.result = result
+
+
+def _audit_import(result: Plan, actor, organization: Organization, data: bytes) -> None:
+    audit.record(AuditAction.CREATE if result.creates else AuditAction.UPDATE, actor=actor,
+                 org_path=organization.path, object_repr=_("Roster import into %(org)s") % {"org": organization.name},
+                 changes={"import": {"file_sha256": _digest(data), "rows": result.roster.rows,
+                                     "created": len(result.creates), "updated": len(result.updates),
+                                     "unchanged": result.unchanged}})
 
 
 def _adjust_counts(result: Plan) -> None:
@@ -229,68 +339,101 @@ def _fields(record: Record, city_id: int) -> dict:
     }
 
 
-def _city_ids(result: Plan) -> dict[int, int]:
-    org_ids = {record.org_id for record in result.creates}
+def _city_ids(records: list[Record]) -> dict[int, int]:
+    org_ids = {record.org_id for record in records}
     return dict(Organization.objects.filter(pk__in=org_ids).values_list("pk", "city_id"))
 
 
-def _write_postgresql(result: Plan, actor, today: dt.date) -> None:
-    """COPY into a staging table, then one INSERT … SELECT for the new members (with their
-    periods and events) and one UPDATE … FROM for the changed ones."""
-    from psycopg.types.json import Jsonb
+class _Staging:
+    """Writes sorted batches on PostgreSQL: COPY into a staging table, then one INSERT … SELECT
+    for the new members (with their periods and events) and one UPDATE … FROM for the changed
+    ones. Once the roster has a problem, nothing more is written: the caller rolls back.
 
-    city_ids = _city_ids(result)
-    now = timezone.now()
-    actor_id = actor.pk if actor is not None else None
-    member_table = Member._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE roster_stage ON COMMIT DROP AS SELECT id AS {', '.join(STAGED)} "
-                       f"FROM {member_table} WITH NO DATA")
-        cursor.execute("ALTER TABLE roster_stage ADD COLUMN changed jsonb")
-        with cursor.cursor.copy(f"COPY roster_stage ({', '.join(STAGED)}, changed) FROM STDIN") as copy:
-            for record in result.creates:
-                values = _fields(record, city_ids[record.org_id])
-                copy.write_row((None, *(values[name] for name in _NEW_COLUMNS), None))
-            for record, member, changed in result.updates:
-                values = _fields(record, 0)
-                copy.write_row((member.pk, *(values[name] for name in _NEW_COLUMNS), Jsonb(changed)))
-        if result.creates:
-            cursor.execute(f"""
-                WITH created AS (
-                    INSERT INTO {member_table} ({', '.join(_NEW_COLUMNS)}, created_at, updated_at)
-                    SELECT {', '.join(_NEW_COLUMNS)}, %(now)s, %(now)s FROM roster_stage WHERE member_id IS NULL
-                    ON CONFLICT (id_number_hash) DO NOTHING
-                    RETURNING id, home_org_id, org_path
-                ), periods AS (
-                    INSERT INTO {MembershipPeriod._meta.db_table}
-                        (member_id, organization_id, org_path, started_on, entry, exit)
-                    SELECT id, home_org_id, org_path, %(today)s, %(entry)s, '' FROM created
-                )
-                INSERT INTO {MemberEvent._meta.db_table} (member_id, kind, "on", details, org_path, actor_id, created_at)
-                SELECT c.id, %(kind)s, %(today)s, jsonb_build_object('organization', o.code, 'entry', %(entry)s),
-                       c.org_path, %(actor)s, %(now)s
-                FROM created c JOIN {Organization._meta.db_table} o ON o.id = c.home_org_id
-            """, {"now": now, "today": today, "entry": MembershipPeriod.Entry.IMPORTED, "kind": MemberEvent.Kind.CREATED,
-                  "actor": actor_id})
-            if cursor.rowcount != len(result.creates):
-                # Someone entered one of these ID numbers since the check: start again.
-                raise ValidationError({"file": _("The register changed while the roster was imported; import it again.")})
-        if result.updates:
-            assignments = ", ".join(f"{name} = s.{name}" for name in _CHANGEABLE)
-            cursor.execute(f"UPDATE {member_table} m SET {assignments}, updated_at = %s FROM roster_stage s "
-                           f"WHERE s.member_id IS NOT NULL AND m.id = s.member_id", [now])
-            cursor.execute(f"""
-                INSERT INTO {MemberEvent._meta.db_table} (member_id, kind, "on", details, org_path, actor_id, created_at)
-                SELECT member_id, %s, %s, jsonb_build_object('fields', changed, 'entry', %s), org_path, %s, %s
-                FROM roster_stage WHERE member_id IS NOT NULL
-            """, [MemberEvent.Kind.UPDATED, today, MembershipPeriod.Entry.IMPORTED, actor_id, now])
+    The sealed values, hashes and pinyin are computed by ``prepare`` in the checking thread, so
+    that this one spends its time waiting on the database."""
+
+    def __init__(self, actor, today: dt.date):
+        self.actor_id = actor.pk if actor is not None else None
+        self.today = today
+        self.now = timezone.now()
+        self.city_ids: dict[int, int] = {}
+        self.prepared: dict[int, dict] = {}
+
+    def prepare(self, records: list[Record]) -> None:
+        self.prepared.update((record.row, _fields(record, 0)) for record in records)
+
+    def _values(self, record: Record, city_id: int) -> dict:
+        values = self.prepared.pop(record.row, None) or _fields(record, city_id)
+        values["city_id"] = city_id
+        return values
+
+    def __enter__(self) -> "_Staging":
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMP TABLE roster_stage ON COMMIT DROP AS SELECT id AS {', '.join(STAGED)} "
+                           f"FROM {Member._meta.db_table} WITH NO DATA")
+            cursor.execute("ALTER TABLE roster_stage ADD COLUMN changed jsonb")
+        return self
+
+    def __exit__(self, *exc_info) -> None:
         # ON COMMIT DROP covers the usual case; an import inside a caller's transaction (a test,
         # a larger command) must not leave the table for the next one.
-        cursor.execute("DROP TABLE roster_stage")
+        if exc_info[0] is None:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP TABLE roster_stage")
+
+    def write(self, result: Plan, creates: list[Record], updates: list[tuple[Record, Member, list[str]]]) -> None:
+        if result.roster.problems or result.roster.invalid_rows or not (creates or updates):
+            return
+        from psycopg.types.json import Jsonb
+
+        missing = {record.org_id for record in creates} - self.city_ids.keys()
+        if missing:
+            self.city_ids.update(Organization.objects.filter(pk__in=missing).values_list("pk", "city_id"))
+        member_table = Member._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE roster_stage")
+            with cursor.cursor.copy(f"COPY roster_stage ({', '.join(STAGED)}, changed) FROM STDIN") as copy:
+                for record in creates:
+                    values = self._values(record, self.city_ids[record.org_id])
+                    copy.write_row((None, *(values[name] for name in _NEW_COLUMNS), None))
+                for record, member, changed in updates:
+                    values = self._values(record, 0)
+                    copy.write_row((member.pk, *(values[name] for name in _NEW_COLUMNS), Jsonb(changed)))
+            if creates:
+                cursor.execute(f"""
+                    WITH created AS (
+                        INSERT INTO {member_table} ({', '.join(_NEW_COLUMNS)}, created_at, updated_at)
+                        SELECT {', '.join(_NEW_COLUMNS)}, %(now)s, %(now)s FROM roster_stage WHERE member_id IS NULL
+                        ON CONFLICT (id_number_hash) DO NOTHING
+                        RETURNING id, home_org_id, org_path
+                    ), periods AS (
+                        INSERT INTO {MembershipPeriod._meta.db_table}
+                            (member_id, organization_id, org_path, started_on, entry, exit)
+                        SELECT id, home_org_id, org_path, %(today)s, %(entry)s, '' FROM created
+                    )
+                    INSERT INTO {MemberEvent._meta.db_table} (member_id, kind, "on", details, org_path, actor_id, created_at)
+                    SELECT c.id, %(kind)s, %(today)s, jsonb_build_object('organization', o.code, 'entry', %(entry)s),
+                           c.org_path, %(actor)s, %(now)s
+                    FROM created c JOIN {Organization._meta.db_table} o ON o.id = c.home_org_id
+                """, {"now": self.now, "today": self.today, "entry": MembershipPeriod.Entry.IMPORTED,
+                      "kind": MemberEvent.Kind.CREATED, "actor": self.actor_id})
+                if cursor.rowcount != len(creates):
+                    # Someone entered one of these ID numbers since the check: start again.
+                    raise ValidationError({"file": _("The register changed while the roster was imported; "
+                                                     "import it again.")})
+            if updates:
+                assignments = ", ".join(f"{name} = s.{name}" for name in _CHANGEABLE)
+                cursor.execute(f"UPDATE {member_table} m SET {assignments}, updated_at = %s FROM roster_stage s "
+                               f"WHERE s.member_id IS NOT NULL AND m.id = s.member_id", [self.now])
+                cursor.execute(f"""
+                    INSERT INTO {MemberEvent._meta.db_table} (member_id, kind, "on", details, org_path, actor_id, created_at)
+                    SELECT member_id, %s, %s, jsonb_build_object('fields', changed, 'entry', %s), org_path, %s, %s
+                    FROM roster_stage WHERE member_id IS NOT NULL
+                """, [MemberEvent.Kind.UPDATED, self.today, MembershipPeriod.Entry.IMPORTED, self.actor_id, self.now])
 
 
 def _write_orm(result: Plan, actor, today: dt.date) -> None:
-    city_ids = _city_ids(result)
+    city_ids = _city_ids(result.creates)
     now = timezone.now()
     members = [Member(**_fields(record, city_ids[record.org_id]), created_at=now, updated_at=now)
                for record in result.creates]
