@@ -137,6 +137,26 @@ def test_key_pagination_is_stable_and_complete(viewer, tree):
         assert seen == expected and sorted(seen) == sorted(m.pk for m in made)
 
 
+@pytest.mark.parametrize("sort", ["name", "-name"])
+def test_a_pinyin_search_pages_through_full_pinyin_and_initials_in_one_order(viewer, tree, sort):
+    # 吴安 matches wa by its initials only, 王安 by both; 万二, 汪三 and 王一 by full pinyin; the
+    # pages merge the two kinds of match, twice over for the same name, without a gap or repeat.
+    for name in ["王一", "万二", "吴安", "汪三", "王安", "李四", "吴安", "王一"]:
+        factories.make_member(tree.grid_a, name=name)
+    seen, after = [], None
+    while True:
+        page = selectors.member_page(viewer, MemberFilters(q="Wa", sort=sort), after=after, limit=2)
+        assert len(page.items) <= 2
+        seen += page.items
+        if page.next_after is None:
+            break
+        after = page.next_after
+    expected = sorted((m for m in Member.objects.exclude(name="李四")), key=lambda m: (m.name_pinyin, m.pk),
+                      reverse=sort == "-name")
+    assert [m.pk for m in seen] == [m.pk for m in expected]
+    assert [m.name for m in seen][:3] == (["万二", "王安", "汪三"] if sort == "name" else ["吴安", "吴安", "王一"])
+
+
 def test_page_size_and_next_key(viewer, tree):
     for _ in range(3):
         factories.make_member(tree.grid_a)
