@@ -3,6 +3,7 @@ updates by ID number, what each new member gets, counts and audit. Runs on SQLit
 
 import datetime as dt
 import hashlib
+import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -186,6 +187,21 @@ def test_a_problem_after_batches_were_written_takes_them_all_back(tree, monkeypa
     assert (Member.objects.count(), MembershipPeriod.objects.count()) == before
     assert not MemberEvent.objects.filter(kind=MemberEvent.Kind.CREATED, details__entry="imported").exists()
     assert rollup.subtree_totals(tree.street_a.pk)["members"] == 0
+
+
+def test_a_failure_while_writing_stops_the_checking_and_reaches_the_caller(tree, monkeypatch):
+    monkeypatch.setattr(service, "BATCH_ROWS", 2)
+    batches = []
+
+    def failing_sort(result, records):
+        batches.append(records)
+        raise ValidationError({"file": "the register changed"})
+
+    monkeypatch.setattr(service, "_sort", failing_sort)
+    with pytest.raises(ValidationError):
+        apply(tree, xlsx([row(tree.grid_a.name, name=f"党员{n}") for n in range(9)]))
+    assert len(batches) == 1 and Member.objects.count() == 0
+    assert not [thread for thread in threading.enumerate() if thread.name == "roster-check"]
 
 
 def test_a_roster_of_several_batches_is_written_whole(tree, monkeypatch):

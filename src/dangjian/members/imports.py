@@ -513,7 +513,8 @@ def _parse_row(row, values, texts, headers_of, branches, seen_ids, unknown_branc
 
 def report_unknown_branches(roster: Roster, branches: BranchIndex) -> None:
     """A problem for every row whose branch names no organisation of the subtree, telling a
-    name that exists elsewhere in the register from one that exists nowhere."""
+    name that exists elsewhere in the register from one that exists nowhere. Appended at the
+    end: the caller puts the problems in row order."""
     if not roster.unknown_branches:
         return
     column = roster.headers["branch"]
@@ -527,4 +528,3 @@ def report_unknown_branches(roster: Roster, branches: BranchIndex) -> None:
         for row in rows:
             roster.problems.append(Problem(row, column, message))
             roster.invalid_rows.add(row)
-    roster.problems.sort(key=lambda problem: problem.row)

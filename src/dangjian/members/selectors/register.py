@@ -92,13 +92,21 @@ def birth_range(band: str, today: dt.date) -> tuple[dt.date | None, dt.date | No
     return born_after, born_by
 
 
-def _search(text: str) -> Q:
+def _search_text(q: str) -> str:
+    return "".join(q.split())
+
+
+def _is_pinyin(text: str) -> bool:
+    return text.isascii() and text.isalpha()
+
+
+def _search(q: str) -> Q:
     """Four digits (or three and X) are the end of an ID or phone number; Latin letters are
     pinyin or its initials; anything else is part of the name."""
-    text = "".join(text.split())
+    text = _search_text(q)
     if len(text) == 4 and text[:3].isdigit() and (text[3].isdigit() or text[3] in "xX"):
         return Q(id_last4=text.upper()) | Q(phone_last4=text)
-    if text.isascii() and text.isalpha():
+    if _is_pinyin(text):
         lowered = text.lower()
         return Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
     return Q(name__contains=text)
@@ -179,10 +187,8 @@ def member_page(user, filters: MemberFilters, *, after: int | None = None, limit
 
 def _pinyin_term(filters: MemberFilters) -> str:
     """The search text when it is pinyin and the page is in pinyin order; "" otherwise."""
-    text = "".join(filters.q.split()).lower()
-    if filters.sort in ("name", "-name") and text.isascii() and text.isalpha():
-        return text
-    return ""
+    text = _search_text(filters.q)
+    return text.lower() if filters.sort in ("name", "-name") and _is_pinyin(text) else ""
 
 
 def _pinyin_page(queryset: QuerySet, text: str, *, descending: bool, size: int) -> list[Member]:

@@ -156,18 +156,30 @@ def plan(organization: Organization, data: bytes, filename: str, *, today: dt.da
 _DONE = object()
 
 
+class _Abandoned(Exception):
+    """Ends the checking thread once the caller's has stopped taking batches."""
+
+
 def _check_beside(check, sort_batch) -> Roster:
     """``check`` in a second thread handing over batches of records; each sorted here as it comes."""
-    batches: queue.Queue = queue.Queue(maxsize=4)
+    # Unbounded: the records are all kept in the roster anyway, and a checker never waits on a
+    # caller that has given up.
+    batches: queue.SimpleQueue = queue.SimpleQueue()
+    abandoned = threading.Event()
     outcome: dict = {}
     # The active language is per thread: the problems are written in the reader's.
     language = translation.get_language()
 
+    def hand_over(records: list[Record]) -> None:
+        if abandoned.is_set():
+            raise _Abandoned
+        batches.put(records)
+
     def checker() -> None:
         try:
             with translation.override(language):
-                outcome["roster"] = check(batches.put)
-        except BaseException as error:  # handed to the caller's thread, which raises it
+                outcome["roster"] = check(hand_over)
+        except BaseException as error:  # handed to the caller's thread (which, if it gave up, raises its own)
             outcome["error"] = error
         finally:
             # The progress callback may have opened this thread's own connection.
@@ -180,9 +192,7 @@ def _check_beside(check, sort_batch) -> Roster:
         while (batch := batches.get()) is not _DONE:
             sort_batch(batch)
     except BaseException:
-        # Let the checker finish rather than block on a full queue.
-        while batches.get() is not _DONE:
-            pass
+        abandoned.set()
         raise
     finally:
         thread.join()
