@@ -62,11 +62,16 @@ def main() -> None:
         in_scope = scope.count()
         # A real full name from the middle of the scope, and its pinyin initials.
         name, initials = scope.order_by("pk").values_list("name", "name_initials")[in_scope // 2]
+        two_characters = scope.filter(name__regex=r"^..$").order_by("pk").values_list("name", flat=True)[
+            in_scope // 6]
         cases = {
             "list": MemberFilters(),
             f"name {name}": MemberFilters(q=name),
             f"initials {initials}": MemberFilters(q=initials),
+            f"two characters {two_characters}": MemberFilters(q=two_characters),
             "surname 王 (broad)": MemberFilters(q="王"),
+            "given-name character 明 (broad)": MemberFilters(q="明"),
+            "surname 王, sorted by birth date": MemberFilters(q="王", sort="birth_date"),
             "pinyin wang (broad)": MemberFilters(q="wang"),
             "full + 51-55 + women": MemberFilters(category="full", age_band="51-55", sex="F"),
             "full + 51-55 + 大学": MemberFilters(category="full", age_band="51-55", education="大学"),

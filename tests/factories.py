@@ -56,7 +56,7 @@ def make_member(home_org, *, name="张三", category=Category.FULL, birth=dt.dat
     joined = fields.pop("joined_on", dt.date(2005, 7, 1))
     member = Member.objects.create(
         city_id=home_org.city_id, home_org=home_org, org_path=home_org.path, name=name,
-        name_pinyin=pinyin.full_pinyin(name), name_initials=pinyin.initials(name),
+        name_pinyin=pinyin.person_name_pinyin(name), name_initials=pinyin.person_name_initials(name),
         sex="M" if male else "F", birth_date=birth,
         id_number_sealed=crypto.seal(number), id_number_hash=crypto.lookup_hash(number), id_last4=number[-4:],
         category=category, joined_on=joined,

@@ -85,8 +85,8 @@ def _member_rows(members: Iterator[MemberRow], org_ids: dict[str, int], now) -> 
     seal, lookup_hash = crypto.seal, crypto.lookup_hash
     for member in members:
         yield (
-            CITY_ID, org_ids[member.home_code], member.org_path, member.name, pinyin.full_pinyin(member.name),
-            pinyin.initials(member.name), member.sex, member.birth_date, seal(member.id_number),
+            CITY_ID, org_ids[member.home_code], member.org_path, member.name, pinyin.person_name_pinyin(member.name),
+            pinyin.person_name_initials(member.name), member.sex, member.birth_date, seal(member.id_number),
             lookup_hash(member.id_number), seal(member.phone), member.category, member.joined_on,
             member.full_member_on, "normal", None, None, now, now, member.id_number[-4:], member.phone[-4:],
             member.ethnicity, member.education, member.job_post, member.address, member.last_contact_on,

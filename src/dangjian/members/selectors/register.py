@@ -7,18 +7,18 @@ meanwhile neither repeats nor skips a row.
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Concat
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.accounts.roles import Permission
-from dangjian.core import calendar
+from dangjian.core import calendar, pinyin
 from dangjian.core.scope import Scope, scope_for
 from dangjian.members import codes, rules
-from dangjian.members.models import Member, ResidenceRegistration, Transfer
+from dangjian.members.models import Member, NameCharacters, ResidenceRegistration, Transfer
 from dangjian.members.selectors import lifecycle, own
 from dangjian.orgs.models import Organization
 
@@ -100,22 +100,41 @@ def _is_pinyin(text: str) -> bool:
     return text.isascii() and text.isalpha()
 
 
+def _is_number_end(text: str) -> bool:
+    return len(text) == 4 and text[:3].isdigit() and (text[3].isdigit() or text[3] in "xX")
+
+
 def _search(q: str) -> Q:
     """Four digits (or three and X) are the end of an ID or phone number; Latin letters are
     pinyin or its initials; anything else is part of the name."""
     text = _search_text(q)
-    if len(text) == 4 and text[:3].isdigit() and (text[3].isdigit() or text[3] in "xX"):
+    if _is_number_end(text):
         return Q(id_last4=text.upper()) | Q(phone_last4=text)
     if _is_pinyin(text):
         lowered = text.lower()
         return Q(name_initials__startswith=lowered) | Q(name_pinyin__startswith=lowered)
-    return Q(name__contains=text)
+    if connection.vendor != "postgresql":
+        return Q(name__contains=text)
+    return _name_starts_with(text) | _name_holds_further_on(text)
+
+
+# On PostgreSQL, ``name_characters`` is the NameCharacters alias that filtered_members adds.
+def _name_starts_with(text: str) -> Q:
+    found = Q(name_characters__contains=["^" + text[0], *text[1:]])
+    return found & Q(name__startswith=text) if len(text) > 1 else found
+
+
+def _name_holds_further_on(text: str) -> Q:
+    found = Q(name_characters__contains=list(text))
+    return found & Q(name__contains=text) if len(text) > 1 else found
 
 
 def filtered_members(user, filters: MemberFilters, *, today: dt.date | None = None) -> QuerySet:
     """The members in the user's scope matching ``filters``, in the order chosen."""
     today = today or timezone.localdate()
     queryset = visible_members(user)
+    if connection.vendor == "postgresql":
+        queryset = queryset.alias(name_characters=NameCharacters("name"))
     if filters.organization is not None:
         queryset = Scope((filters.organization.path,)).filter(queryset, "org_path")
     if filters.status == "current":
@@ -147,13 +166,6 @@ def filtered_members(user, filters: MemberFilters, *, today: dt.date | None = No
         queryset = queryset.filter(Exists(confirmed) if filters.registered else ~Exists(confirmed))
     column = SORTS[filters.sort]
     direction = "-" if filters.sort.startswith("-") else ""
-    if filters.q.strip() and column == "name_pinyin":
-        # A search's matches lie together in pinyin order (one surname, one initial), which the
-        # database, walking the sort index from its start, reaches only after most of the table;
-        # sorting the matches found through the search indexes is far cheaper. The expression
-        # has the column's values, so the key comparisons of member_page still hold.
-        key = Concat("name_pinyin", Value(""))
-        return queryset.order_by(key.desc() if direction else key.asc(), direction + "pk")
     return queryset.order_by(direction + column, direction + "pk")
 
 
@@ -161,7 +173,9 @@ def member_page(user, filters: MemberFilters, *, after: int | None = None, limit
                 today: dt.date | None = None) -> MemberPage:
     """One page of ``filtered_members``, starting after the member ``after`` (a pk the user
     sees; an unknown one starts from the top)."""
-    queryset = filtered_members(user, filters, today=today)
+    text = _search_text(filters.q)
+    in_streams = bool(text) and filters.sort in ("name", "-name") and not _is_number_end(text)
+    queryset = filtered_members(user, replace(filters, q="") if in_streams else filters, today=today)
     if after is not None:
         column = SORTS[filters.sort]
         anchor = visible_members(user).filter(pk=after).values_list(column, flat=True).first()
@@ -175,36 +189,48 @@ def member_page(user, filters: MemberFilters, *, after: int | None = None, limit
                 queryset = queryset.filter(Q(**{f"{column}__gte": anchor}),
                                            Q(**{f"{column}__gt": anchor}) | Q(pk__gt=after))
     queryset = queryset.select_related("home_org")
-    pinyin = _pinyin_term(filters)
-    if pinyin:
-        items = _pinyin_page(queryset, pinyin, descending=filters.sort.startswith("-"), size=limit + 1)
+    size = limit + 1
+    if in_streams:
+        descending = filters.sort.startswith("-")
+        order = ("-name_pinyin", "-pk") if descending else ("name_pinyin", "pk")
+        streams = _pinyin_streams(queryset, text.lower()) if _is_pinyin(text) else _name_streams(queryset, text)
+        found = {member.pk: member for stream in streams for member in stream.order_by(*order)[:size]}
+        items = sorted(found.values(), key=lambda member: (member.name_pinyin, member.pk), reverse=descending)[:size]
     else:
-        items = list(queryset[: limit + 1])
+        items = list(queryset[:size])
     more = len(items) > limit
     items = items[:limit]
     return MemberPage(items=items, next_after=items[-1].pk if more and items else None)
 
 
-def _pinyin_term(filters: MemberFilters) -> str:
-    """The search text when it is pinyin and the page is in pinyin order; "" otherwise."""
-    text = _search_text(filters.q)
-    return text.lower() if filters.sort in ("name", "-name") and _is_pinyin(text) else ""
+# A search's matches, read in pinyin order by one query, would be fetched and sorted whole when
+# they lie together in that order (some 50,000 for "wang" or 王 at 1,000,000 members): the
+# database cannot stop early on a walk of the pinyin index either, which reaches them only after
+# most of the table. So a page in pinyin order is read as a few streams, each a query the database
+# answers with one page, and the pages merge: a stream that lies together is read as a range of
+# the pinyin index; one spread over the order, by walking that index (when its matches are many)
+# or through the search indexes (when they are few), which the planner chooses by their counts.
+
+def _prefix_range(prefix: str) -> Q:
+    return Q(name_pinyin__gte=prefix, name_pinyin__lt=prefix[:-1] + chr(ord(prefix[-1]) + 1))
 
 
-def _pinyin_page(queryset: QuerySet, text: str, *, descending: bool, size: int) -> list[Member]:
-    """A page of the members whose full pinyin or initials start with ``text``, in pinyin order.
+def _pinyin_streams(queryset: QuerySet, text: str) -> list[QuerySet]:
+    """Full pinyin starting with ``text`` (one range), and pinyin initials starting with it."""
+    return [queryset.filter(_prefix_range(text)), queryset.filter(name_initials__startswith=text)]
 
-    The full-pinyin matches lie together in pinyin order (wang… between wanf… and wanh…): read
-    as a range of the sort index, the database stops after one page, where one query with the
-    initials' OR would fetch and sort every match (some 50,000 for wang at 1,000,000 members).
-    The initials' matches are few and sorted apart; the two pages merge into one."""
-    direction = "-" if descending else ""
-    following = text[:-1] + chr(ord(text[-1]) + 1)
-    by_pinyin = queryset.filter(name_pinyin__gte=text, name_pinyin__lt=following).order_by(
-        direction + "name_pinyin", direction + "pk")[:size]
-    by_initials = queryset.filter(name_initials__startswith=text)[:size]
-    merged = {member.pk: member for member in [*by_pinyin, *by_initials]}
-    return sorted(merged.values(), key=lambda member: (member.name_pinyin, member.pk), reverse=descending)[:size]
+
+def _name_streams(queryset: QuerySet, text: str) -> list[QuerySet]:
+    """Names starting with ``text``, read in the range of each reading of its first character,
+    and names holding it further on."""
+    if connection.vendor != "postgresql":
+        return [queryset.filter(name__contains=text)]
+    starting = queryset.filter(_name_starts_with(text))
+    readings = pinyin.first_character_readings(text[0])
+    return [
+        *([starting.filter(_prefix_range(reading)) for reading in readings] or [starting]),
+        queryset.filter(_name_holds_further_on(text)),
+    ]
 
 
 def party_age_months(member: Member, today: dt.date | None = None) -> int | None:

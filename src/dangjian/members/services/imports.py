@@ -336,7 +336,7 @@ def _fields(record: Record, city_id: int) -> dict:
     """The member's columns for ``record``, as member_create computes them."""
     return {
         "city_id": city_id, "home_org_id": record.org_id, "org_path": record.org_path, "name": record.name,
-        "name_pinyin": pinyin.full_pinyin(record.name), "name_initials": pinyin.initials(record.name),
+        "name_pinyin": pinyin.person_name_pinyin(record.name), "name_initials": pinyin.person_name_initials(record.name),
         "sex": record.sex, "birth_date": record.birth_date, "id_number_sealed": crypto.seal(record.id_number),
         "id_number_hash": crypto.lookup_hash(record.id_number), "id_last4": record.id_number[-4:],
         "phone_sealed": crypto.seal(record.phone) if record.phone else None, "phone_last4": record.phone[-4:],

@@ -165,8 +165,8 @@ def _duplicate_error(actor, duplicate: Member) -> ValidationError:
 def _apply(member: Member, clean: dict) -> None:
     for field in FIELDS - {"id_number", "phone"}:
         setattr(member, field, clean[field])
-    member.name_pinyin = pinyin.full_pinyin(member.name)
-    member.name_initials = pinyin.initials(member.name)
+    member.name_pinyin = pinyin.person_name_pinyin(member.name)
+    member.name_initials = pinyin.person_name_initials(member.name)
     number = clean["id_number"]
     member.id_number_sealed = crypto.seal(number)
     member.id_number_hash = crypto.lookup_hash(number)
