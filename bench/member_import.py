@@ -180,8 +180,8 @@ def import_export_reference(roster_path: Path, sample: int, street) -> tuple[flo
             number, phone = row["公民身份号码"], row["手机号码"]
             row.update({
                 "id_number_hash": crypto.lookup_hash(number), "id_number_sealed": crypto.seal(number),
-                "id_last4": number[-4:], "name_pinyin": pinyin.full_pinyin(row["姓名"]),
-                "name_initials": pinyin.initials(row["姓名"]), "sex": "M" if row["性别"] == "男" else "F",
+                "id_last4": number[-4:], "name_pinyin": pinyin.person_name_pinyin(row["姓名"]),
+                "name_initials": pinyin.person_name_initials(row["姓名"]), "sex": "M" if row["性别"] == "男" else "F",
                 "category": "full", "home_org": org_ids[row["所在党支部"]],
                 "org_path": org_paths[org_ids[row["所在党支部"]]], "phone_sealed": crypto.seal(phone),
                 "phone_last4": phone[-4:],
