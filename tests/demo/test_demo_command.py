@@ -27,7 +27,7 @@ def demo_accounts(tmp_path, settings):
 def test_demo_builds_the_small_city_with_consistent_counts(demo_accounts):
     assert Organization.objects.filter(level=Level.COMMUNITY).count() == 12
     assert Member.objects.count() == 3000
-    assert Organization.find_problems() == ([], [], [], [], [])
+    assert Organization.objects.find_problems() == ([], [], [], [], [])
     root = Organization.objects.get(depth=1)
     street = Organization.objects.filter(level=Level.STREET).first()
     grid = Organization.objects.filter(level=Level.GRID).first()
@@ -109,7 +109,7 @@ def test_generate_city_refuses_to_overwrite_without_replace(tmp_path, settings):
         call_command("generate_city", "--members", "60", stdout=out)
     call_command("generate_city", "--members", "60", "--replace", stdout=out)
     assert Member.objects.count() == 60
-    assert Organization.find_problems() == ([], [], [], [], [])
+    assert Organization.objects.find_problems() == ([], [], [], [], [])
 
 
 def test_generate_city_needs_a_positive_number(tmp_path):
