@@ -272,6 +272,9 @@ class Record:
     lost_contact: bool
     mobile: bool
     standing: str
+    # The keyed hash of the ID number, set by the import service as the record is handed over:
+    # computed once, for the lookup and the row written alike.
+    id_number_hash: str = ""
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,7 @@ def _name_streams(queryset: QuerySet, text: str) -> list[QuerySet]:
     """Names starting with ``text``, read in the range of each reading of its first character,
     and names holding it further on."""
     if connection.vendor != "postgresql":
-        return [queryset.filter(name__contains=text)]
+        return [queryset.filter(_search(text))]
     starting = queryset.filter(_name_starts_with(text))
     readings = pinyin.first_character_readings(text[0])
     return [

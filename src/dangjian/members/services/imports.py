@@ -58,8 +58,8 @@ from dangjian.orgs.rules import Kind
 UPDATABLE = ("name", "sex", "birth_date", "ethnicity", "education", "degree", "category", "phone", "joined_on",
              "full_member_on", "party_age_correction_months", "job_post", "current_residence",
              "registered_residence", "address")
-LOOKUP_BATCH = 5000
-# Rows checked between two progress reports, and handed over together to be looked up and written.
+# Rows checked between two progress reports, and handed over together to be looked up (in one
+# query) and written.
 BATCH_ROWS = 5000
 # As in the register's member_create: groups and zones keep no organisational relationships.
 NO_MEMBER_KINDS = (Kind.GROUP, Kind.RESPONSIBILITY_ZONE)
@@ -128,6 +128,8 @@ def plan(organization: Organization, data: bytes, filename: str, *, today: dt.da
 
     def check(hand_over) -> Roster:
         def on_records(records: list[Record]) -> None:
+            for record in records:
+                record.id_number_hash = crypto.lookup_hash(record.id_number)
             if on_checked is not None:
                 on_checked(records)
             hand_over(records)
@@ -205,13 +207,9 @@ def _sort(result: Plan, records: list[Record]) -> tuple[list[Record], list[tuple
     """New members, changed ones (with the fields that change) and, on ``result``, the count of
     unchanged rows and the problems only the register can tell (a member who left, or who belongs
     to another organisation)."""
-    by_hash = {crypto.lookup_hash(record.id_number): record for record in records}
-    hashes = list(by_hash)
-    existing: dict[str, Member] = {}
-    for start in range(0, len(hashes), LOOKUP_BATCH):
-        batch = Member.objects.filter(id_number_hash__in=hashes[start:start + LOOKUP_BATCH]).only(
-            "id", "id_number_hash", "home_org_id", "org_path", "left_on", "phone_sealed", *(f for f in UPDATABLE if f != "phone"))
-        existing.update((member.id_number_hash, member) for member in batch)
+    by_hash = {record.id_number_hash: record for record in records}
+    existing = {member.id_number_hash: member for member in Member.objects.filter(id_number_hash__in=list(by_hash)).only(
+        "id", "id_number_hash", "home_org_id", "org_path", "left_on", "phone_sealed", *(f for f in UPDATABLE if f != "phone"))}
     roster = result.roster
     creates, updates = [], []
     for hash_, record in by_hash.items():
@@ -338,7 +336,7 @@ def _fields(record: Record, city_id: int) -> dict:
         "city_id": city_id, "home_org_id": record.org_id, "org_path": record.org_path, "name": record.name,
         "name_pinyin": pinyin.person_name_pinyin(record.name), "name_initials": pinyin.person_name_initials(record.name),
         "sex": record.sex, "birth_date": record.birth_date, "id_number_sealed": crypto.seal(record.id_number),
-        "id_number_hash": crypto.lookup_hash(record.id_number), "id_last4": record.id_number[-4:],
+        "id_number_hash": record.id_number_hash, "id_last4": record.id_number[-4:],
         "phone_sealed": crypto.seal(record.phone) if record.phone else None, "phone_last4": record.phone[-4:],
         "category": record.category, "joined_on": record.joined_on, "full_member_on": record.full_member_on,
         "ethnicity": record.ethnicity, "education": record.education, "degree": record.degree,
@@ -349,8 +347,7 @@ def _fields(record: Record, city_id: int) -> dict:
     }
 
 
-def _city_ids(records: list[Record]) -> dict[int, int]:
-    org_ids = {record.org_id for record in records}
+def _city_ids(org_ids: set[int]) -> dict[int, int]:
     return dict(Organization.objects.filter(pk__in=org_ids).values_list("pk", "city_id"))
 
 
@@ -373,7 +370,7 @@ class _Staging:
         self.prepared.update((record.row, _fields(record, 0)) for record in records)
 
     def _values(self, record: Record, city_id: int) -> dict:
-        values = self.prepared.pop(record.row, None) or _fields(record, city_id)
+        values = self.prepared.pop(record.row)
         values["city_id"] = city_id
         return values
 
@@ -398,7 +395,7 @@ class _Staging:
 
         missing = {record.org_id for record in creates} - self.city_ids.keys()
         if missing:
-            self.city_ids.update(Organization.objects.filter(pk__in=missing).values_list("pk", "city_id"))
+            self.city_ids.update(_city_ids(missing))
         member_table = Member._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE roster_stage")
@@ -443,7 +440,7 @@ class _Staging:
 
 
 def _write_orm(result: Plan, actor, today: dt.date) -> None:
-    city_ids = _city_ids(result.creates)
+    city_ids = _city_ids({record.org_id for record in result.creates})
     now = timezone.now()
     members = [Member(**_fields(record, city_ids[record.org_id]), created_at=now, updated_at=now)
                for record in result.creates]
