@@ -204,6 +204,25 @@ def test_a_failure_while_writing_stops_the_checking_and_reaches_the_caller(tree,
     assert not [thread for thread in threading.enumerate() if thread.name == "roster-check"]
 
 
+def test_an_id_number_entered_while_the_roster_is_written_stops_it_whole(tree, monkeypatch):
+    """Someone enters one of the roster's people between the lookup and the write: the import
+    says so and writes nothing, on either database."""
+    rows = [row(tree.grid_a.name, name=f"党员{n}") for n in range(3)]
+    sort = service._sort
+
+    def sort_then_enter(result, records):
+        sorted_batch = sort(result, records)
+        factories.make_member(tree.grid_a, id_number=records[-1].id_number)
+        return sorted_batch
+
+    monkeypatch.setattr(service, "_sort", sort_then_enter)
+    with pytest.raises(ValidationError) as raised:
+        apply(tree, xlsx(rows))
+    assert "register changed" in str(raised.value)
+    assert not Member.objects.filter(name__startswith="党员").exists()
+    assert not MembershipPeriod.objects.filter(member__name__startswith="党员").exists()
+
+
 def test_a_roster_of_several_batches_is_written_whole(tree, monkeypatch):
     monkeypatch.setattr(service, "BATCH_ROWS", 2)
     data = xlsx([row(tree.grid_a.name, name=f"党员{n}") for n in range(5)])

@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "dangjian.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from dangjian.core import lookups  # noqa: F401  (registers the lookups)

@@ -17,12 +17,13 @@ import queue
 import threading
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -208,7 +209,7 @@ def _sort(result: Plan, records: list[Record]) -> tuple[list[Record], list[tuple
     unchanged rows and the problems only the register can tell (a member who left, or who belongs
     to another organisation)."""
     by_hash = {record.id_number_hash: record for record in records}
-    existing = {member.id_number_hash: member for member in Member.objects.filter(id_number_hash__in=list(by_hash)).only(
+    existing = {member.id_number_hash: member for member in Member.objects.filter(id_number_hash__any_of=list(by_hash)).only(
         "id", "id_number_hash", "home_org_id", "org_path", "left_on", "phone_sealed", *(f for f in UPDATABLE if f != "phone"))}
     roster = result.roster
     creates, updates = [], []
@@ -351,6 +352,20 @@ def _city_ids(org_ids: set[int]) -> dict[int, int]:
     return dict(Organization.objects.filter(pk__in=org_ids).values_list("pk", "city_id"))
 
 
+@contextmanager
+def _refused_if_entered_meanwhile():
+    """Someone entered one of the roster's ID numbers after it was looked up: the unique index
+    refuses the row, and the import asks to be run again. (Cheaper than ON CONFLICT, whose check
+    before every row costs a tenth of the database's time: bench/README.md.)"""
+    try:
+        yield
+    except IntegrityError as error:
+        # Both databases name the column in the message; no other unique value is written here.
+        if "id_number_hash" not in str(error):
+            raise
+        raise ValidationError({"file": _("The register changed while the roster was imported; import it again.")}) from None
+
+
 class _Staging:
     """Writes sorted batches on PostgreSQL: COPY into a staging table, then one INSERT … SELECT
     for the new members (with their periods and events) and one UPDATE … FROM for the changed
@@ -388,6 +403,21 @@ class _Staging:
             with connection.cursor() as cursor:
                 cursor.execute("DROP TABLE roster_stage")
 
+    _create_sql = f"""
+        WITH created AS (
+            INSERT INTO {Member._meta.db_table} ({', '.join(_NEW_COLUMNS)}, created_at, updated_at)
+            SELECT {', '.join(_NEW_COLUMNS)}, %(now)s, %(now)s FROM roster_stage WHERE member_id IS NULL
+            RETURNING id, home_org_id, org_path
+        ), periods AS (
+            INSERT INTO {MembershipPeriod._meta.db_table} (member_id, organization_id, org_path, started_on, entry, exit)
+            SELECT id, home_org_id, org_path, %(today)s, %(entry)s, '' FROM created
+        )
+        INSERT INTO {MemberEvent._meta.db_table} (member_id, kind, "on", details, org_path, actor_id, created_at)
+        SELECT c.id, %(kind)s, %(today)s, jsonb_build_object('organization', o.code, 'entry', %(entry)s),
+               c.org_path, %(actor)s, %(now)s
+        FROM created c JOIN {Organization._meta.db_table} o ON o.id = c.home_org_id
+    """
+
     def write(self, result: Plan, creates: list[Record], updates: list[tuple[Record, Member, list[str]]]) -> None:
         if result.roster.problems or result.roster.invalid_rows or not (creates or updates):
             return
@@ -407,27 +437,10 @@ class _Staging:
                     values = self._values(record, 0)
                     copy.write_row((member.pk, *(values[name] for name in _NEW_COLUMNS), Jsonb(changed)))
             if creates:
-                cursor.execute(f"""
-                    WITH created AS (
-                        INSERT INTO {member_table} ({', '.join(_NEW_COLUMNS)}, created_at, updated_at)
-                        SELECT {', '.join(_NEW_COLUMNS)}, %(now)s, %(now)s FROM roster_stage WHERE member_id IS NULL
-                        ON CONFLICT (id_number_hash) DO NOTHING
-                        RETURNING id, home_org_id, org_path
-                    ), periods AS (
-                        INSERT INTO {MembershipPeriod._meta.db_table}
-                            (member_id, organization_id, org_path, started_on, entry, exit)
-                        SELECT id, home_org_id, org_path, %(today)s, %(entry)s, '' FROM created
-                    )
-                    INSERT INTO {MemberEvent._meta.db_table} (member_id, kind, "on", details, org_path, actor_id, created_at)
-                    SELECT c.id, %(kind)s, %(today)s, jsonb_build_object('organization', o.code, 'entry', %(entry)s),
-                           c.org_path, %(actor)s, %(now)s
-                    FROM created c JOIN {Organization._meta.db_table} o ON o.id = c.home_org_id
-                """, {"now": self.now, "today": self.today, "entry": MembershipPeriod.Entry.IMPORTED,
-                      "kind": MemberEvent.Kind.CREATED, "actor": self.actor_id})
-                if cursor.rowcount != len(creates):
-                    # Someone entered one of these ID numbers since the check: start again.
-                    raise ValidationError({"file": _("The register changed while the roster was imported; "
-                                                     "import it again.")})
+                with _refused_if_entered_meanwhile():
+                    cursor.execute(self._create_sql, {
+                        "now": self.now, "today": self.today, "entry": MembershipPeriod.Entry.IMPORTED,
+                        "kind": MemberEvent.Kind.CREATED, "actor": self.actor_id})
             if updates:
                 assignments = ", ".join(f"{name} = s.{name}" for name in _CHANGEABLE)
                 cursor.execute(f"UPDATE {member_table} m SET {assignments}, updated_at = %s FROM roster_stage s "
@@ -444,7 +457,8 @@ def _write_orm(result: Plan, actor, today: dt.date) -> None:
     now = timezone.now()
     members = [Member(**_fields(record, city_ids[record.org_id]), created_at=now, updated_at=now)
                for record in result.creates]
-    Member.objects.bulk_create(members, batch_size=1000)
+    with _refused_if_entered_meanwhile():
+        Member.objects.bulk_create(members, batch_size=1000)
     MembershipPeriod.objects.bulk_create([
         MembershipPeriod(member_id=member.pk, organization_id=member.home_org_id, org_path=member.org_path,
                          started_on=today, entry=MembershipPeriod.Entry.IMPORTED) for member in members], batch_size=1000)
