@@ -46,3 +46,50 @@ def test_whole_months_is_the_largest_count_that_fits(start, end):
 ])
 def test_age_counts_completed_years(birth, day, age):
     assert calendar.age_on(birth, day) == age
+
+
+# --- working days ---------------------------------------------------------------------------------
+
+published = calendar.WorkingDays()
+
+
+@pytest.mark.parametrize("day, working", [
+    (dt.date(2026, 10, 1), False),   # National Day
+    (dt.date(2026, 9, 25), False),   # Mid-Autumn, a Friday
+    (dt.date(2026, 9, 20), True),    # a Sunday worked in its place (调休)
+    (dt.date(2026, 10, 10), True),   # a Saturday worked (调休)
+    (dt.date(2026, 10, 12), True),   # an ordinary Monday
+    (dt.date(2026, 10, 11), False),  # an ordinary Sunday
+])
+def test_the_published_calendar_knows_holidays_and_make_up_days(day, working):
+    assert published.is_working_day(day) is working
+
+
+def test_counting_includes_both_ends_and_skips_holidays():
+    # Mon 28 Sep to Fri 9 Oct 2026: 28, 29, 30 Sep and 8, 9 Oct (1–7 Oct are the holiday).
+    assert published.count(dt.date(2026, 9, 28), dt.date(2026, 10, 9)) == 5
+    assert published.count(dt.date(2026, 10, 12), dt.date(2026, 10, 12)) == 1
+    assert published.count(dt.date(2026, 10, 13), dt.date(2026, 10, 12)) == 0
+    assert published.add(dt.date(2026, 9, 30), 1) == dt.date(2026, 10, 8)
+    assert published.add(dt.date(2026, 10, 9), 1) == dt.date(2026, 10, 10)
+
+
+def test_a_year_nobody_published_is_not_guessed():
+    with pytest.raises(calendar.UnpublishedYear) as raised:
+        published.count(dt.date(2026, 12, 28), dt.date(2027, 1, 8))
+    assert raised.value.year == 2027
+
+
+def test_days_an_admin_entered_come_first_and_open_their_year():
+    entered = calendar.WorkingDays({dt.date(2027, 1, 1): False, dt.date(2026, 10, 12): False})
+    assert not entered.is_working_day(dt.date(2026, 10, 12))
+    assert not entered.is_working_day(dt.date(2027, 1, 1))
+    assert entered.is_working_day(dt.date(2027, 1, 4)) and not entered.is_working_day(dt.date(2027, 1, 2))
+    assert entered.count(dt.date(2026, 12, 28), dt.date(2027, 1, 8)) == 4 + 5
+
+
+@given(st.dates(dt.date(2004, 1, 1), dt.date(2026, 10, 1)), st.integers(0, 40))
+def test_adding_working_days_counts_exactly_that_many(day, working_days):
+    result = published.add(day, working_days)
+    assert published.count(day + dt.timedelta(days=1), result) == working_days
+    assert working_days == 0 or published.is_working_day(result)

@@ -4,6 +4,7 @@ Every secret can also be given as NAME_FILE pointing at a file, so that deployme
 secrets out of the process environment (Docker/Kubernetes secrets, systemd credentials).
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -37,6 +38,14 @@ def get_int(name: str, default: int) -> int:
         return int(value)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from exc
+
+
+def get_date(name: str, default: str) -> dt.date:
+    value = get_str(name) or default
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a date written as 2026-05-01, not {value!r}") from exc
 
 
 def get_list(name: str, default: list[str]) -> list[str]:

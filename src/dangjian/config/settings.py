@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "dangjian.accounts",
     "dangjian.orgs",
     "dangjian.members",
+    "dangjian.recruitment",
 ]
 
 MIDDLEWARE = [
@@ -242,6 +243,11 @@ DANGJIAN_IMPORT_MAX_UNCOMPRESSED_BYTES = env.get_int("DANGJIAN_IMPORT_MAX_UNCOMP
 DANGJIAN_IMPORT_INLINE_BYTES = env.get_int("DANGJIAN_IMPORT_INLINE_BYTES", 512 * 1024)
 DANGJIAN_EXPORT_INLINE_ROWS = env.get_int("DANGJIAN_EXPORT_INLINE_ROWS", 5000)
 DANGJIAN_EXPORT_HOURS = env.get_int("DANGJIAN_EXPORT_HOURS", 24)
+
+# --- Recruitment ---------------------------------------------------------------------------------
+# The day the May 2026 revision of the 细则 took effect here: steps dated from it are judged by its
+# rules (RULES.md 1.2). Set it to the date in the province's or city's notice.
+DANGJIAN_RECRUITMENT_2026_RULES_FROM = env.get_date("DANGJIAN_RECRUITMENT_2026_RULES_FROM", "2026-05-01")
 
 # --- Audit --------------------------------------------------------------------------------------
 # 《网络安全法》第二十一条 asks for at least six months of logs; pruning refuses anything shorter.

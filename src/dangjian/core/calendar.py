@@ -32,3 +32,50 @@ def age_on(birth: dt.date, day: dt.date) -> int:
     """Completed years of age on ``day`` (someone born on 29 February turns a year older on 28
     February in common years, by the clamping of ``add_months``)."""
     return whole_months_between(birth, day) // 12
+
+
+class UnpublishedYear(LookupError):
+    """The working days of ``year`` are neither in the published calendar nor entered by an admin."""
+
+    def __init__(self, year: int):
+        super().__init__(year)
+        self.year = year
+
+
+class WorkingDays:
+    """The Chinese working-day calendar: the State Council's published holidays and make-up
+    working days (调休), from the chinesecalendar package, under the days an admin has entered
+    (``overrides``: day → working or not), which is how a year is added before the package has it.
+
+    A year that neither covers is not guessed: counting through it raises UnpublishedYear, and
+    the rule that asked says it could not be checked."""
+
+    def __init__(self, overrides: dict[dt.date, bool] | None = None):
+        self.overrides = dict(overrides or {})
+        self._entered_years = {day.year for day in self.overrides}
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day in self.overrides:
+            return self.overrides[day]
+        import chinese_calendar
+
+        try:
+            return chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            if day.year in self._entered_years:
+                # An admin who enters a year enters its holidays and make-up days; the rest of
+                # that year follows the week.
+                return day.weekday() < 5
+            raise UnpublishedYear(day.year) from None
+
+    def count(self, first: dt.date, last: dt.date) -> int:
+        """Working days from ``first`` to ``last``, both included; 0 when ``last`` is earlier."""
+        return sum(1 for offset in range((last - first).days + 1)
+                   if self.is_working_day(first + dt.timedelta(days=offset)))
+
+    def add(self, day: dt.date, working_days: int) -> dt.date:
+        """The ``working_days``-th working day after ``day`` (``day`` itself not counted)."""
+        while working_days > 0:
+            day += dt.timedelta(days=1)
+            working_days -= self.is_working_day(day)
+        return day

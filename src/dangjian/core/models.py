@@ -71,3 +71,24 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only; old ones are pruned by `dangjian prune-audit`.")
+
+
+class CalendarDay(models.Model):
+    """A day whose status an admin has entered: a holiday, or a make-up working day (调休) on a
+    weekend. It takes precedence over the published calendar (core.calendar.WorkingDays), and is
+    how a new year's calendar is added before the package that carries it is updated."""
+
+    day = models.DateField(_("day"), unique=True)
+    working = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=50, blank=True, help_text=_("The holiday, e.g. 春节."))
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("entered by"))
+    entered_at = models.DateTimeField(_("entered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["day"]
+
+    def __str__(self):
+        return f"{self.day.isoformat()} {self.name}"

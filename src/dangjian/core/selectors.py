@@ -3,7 +3,8 @@
 from django.db.models import Q, QuerySet
 
 from dangjian.accounts.roles import Permission
-from dangjian.core.models import AuditEvent
+from dangjian.core.calendar import WorkingDays
+from dangjian.core.models import AuditEvent, CalendarDay
 from dangjian.core.scope import Scope, scope_for
 
 
@@ -31,3 +32,8 @@ def audit_events(user, *, actor=None, action=None, since=None, until=None, succe
         queryset = queryset.filter(success=success)
     return queryset.order_by("-at", "-id")
 
+
+
+def working_days() -> WorkingDays:
+    """The working-day calendar with the days admins have entered."""
+    return WorkingDays(dict(CalendarDay.objects.values_list("day", "working")))

@@ -1,0 +1,30 @@
+"""Writes of the shared kernel: the days admins enter into the working-day calendar."""
+
+import datetime as dt
+
+from django.db import transaction
+
+from dangjian.core import audit
+from dangjian.core.models import AuditAction, CalendarDay
+
+
+@transaction.atomic
+def calendar_day_set(*, actor, day: dt.date, working: bool, name: str = "") -> CalendarDay:
+    """Enter ``day`` as a working day or a holiday, over what the published calendar says."""
+    entered, created = CalendarDay.objects.update_or_create(
+        day=day, defaults={"working": working, "name": name.strip()[:50], "entered_by": actor})
+    audit.record(AuditAction.CREATE if created else AuditAction.UPDATE, actor=actor, obj=entered,
+                 changes={"calendar_day": {"day": day.isoformat(), "working": working, "name": entered.name}})
+    return entered
+
+
+@transaction.atomic
+def calendar_day_remove(*, actor, day: dt.date) -> bool:
+    """Forget what was entered for ``day``; the published calendar answers again."""
+    entered = CalendarDay.objects.filter(day=day).first()
+    if entered is None:
+        return False
+    audit.record(AuditAction.DELETE, actor=actor, obj=entered,
+                 changes={"calendar_day": {"day": day.isoformat(), "working": entered.working, "name": entered.name}})
+    entered.delete()
+    return True

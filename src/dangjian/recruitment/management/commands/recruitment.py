@@ -1,0 +1,57 @@
+"""`dangjian recruitment check FILE.json [--json]`: check recruitment files against the rules."""
+
+import json
+import sys
+from pathlib import Path
+
+from django.core.management import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from dangjian.core.selectors import working_days
+from dangjian.recruitment import cases, rules, selectors
+
+
+class Command(BaseCommand):
+    help = _("Check recruitment files (one case or a list, as JSON) against the rules in force on each step's date.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("action", choices=["check"], help=_("What to do with the file."))
+        parser.add_argument("file", metavar="FILE.json", help=_("The cases; - reads them from standard input."))
+        parser.add_argument("--json", dest="as_json", action="store_true", help=_("Print the findings as JSON."))
+
+    def handle(self, *args, action, file, as_json, **options):
+        try:
+            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(_("FILE.json: %(file)s cannot be read: %(error)s") % {"file": file, "error": error}) from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise CommandError(_("FILE.json: not JSON (line %(line)s, column %(column)s: %(error)s).") % {
+                "line": error.lineno, "column": error.colno, "error": error.msg}) from None
+        rule_sets = selectors.rule_sets()
+        try:
+            checked = cases.read_cases(data, tuple(rule_set.name for rule_set in rule_sets))
+        except cases.CaseFormatError as error:
+            raise CommandError("\n".join(error.problems), returncode=2) from None
+        calendar = working_days()
+        outcomes = [(case, rules.check(case, rule_sets, calendar)) for case in checked]
+        if as_json:
+            self.stdout.write(json.dumps({"cases": [
+                {"id": case.id, "violations": [finding.as_dict() for finding in outcome.violations],
+                 "warnings": [finding.as_dict() for finding in outcome.warnings]}
+                for case, outcome in outcomes]}, ensure_ascii=False))
+        else:
+            for case, outcome in outcomes:
+                self._write_text(case, outcome)
+        if any(outcome.violations for _case, outcome in outcomes):
+            raise SystemExit(1)
+
+    def _write_text(self, case, outcome) -> None:
+        self.stdout.write(_("%(id)s: %(violations)s violations, %(warnings)s warnings") % {
+            "id": case.id, "violations": len(outcome.violations), "warnings": len(outcome.warnings)})
+        for label, findings in ((_("violation"), outcome.violations), (_("warning"), outcome.warnings)):
+            for finding in findings:
+                self.stdout.write(_("  %(kind)s, step %(step)s (%(rule)s): %(message)s [%(source)s]") % {
+                    "kind": label, "step": finding.step, "rule": finding.rule, "message": finding.message,
+                    "source": finding.source})
