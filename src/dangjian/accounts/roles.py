@@ -28,12 +28,14 @@ class Permission(models.TextChoices):
     VIEW_AUDIT = "view_audit", _("Read the audit trail")
     MANAGE_ACCOUNTS = "manage_accounts", _("Create and disable accounts")
     GRANT_ROLES = "grant_roles", _("Grant and revoke roles, unlock accounts")
+    GRANT_EXCEPTIONS = "grant_exceptions", _("Record justified exceptions to the recruitment rules")
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ORG_ADMIN: frozenset(
-        {P.VIEW_ORGS, P.VIEW_MEMBERS, P.MANAGE_MEMBERS, P.REVEAL_PERSONAL, P.EDIT_ORGS, P.RESTRUCTURE_ORGS, P.VIEW_AUDIT}
+        {P.VIEW_ORGS, P.VIEW_MEMBERS, P.MANAGE_MEMBERS, P.REVEAL_PERSONAL, P.EDIT_ORGS, P.RESTRUCTURE_ORGS, P.VIEW_AUDIT,
+         P.GRANT_EXCEPTIONS}
     ),
     Role.SECRETARY: frozenset({P.VIEW_ORGS, P.VIEW_MEMBERS, P.MANAGE_MEMBERS, P.REVEAL_PERSONAL, P.EDIT_ORGS}),
     Role.CLERK: frozenset({P.VIEW_ORGS, P.VIEW_MEMBERS, P.MANAGE_MEMBERS}),

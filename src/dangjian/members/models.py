@@ -32,6 +32,7 @@ class LeavingReason(models.TextChoices):
     REMOVAL = "removal", _("Removal from the register")
     SELF_DETACHED = "self_detached", _("Removed as self-detached")
     EXPULSION = "expulsion", _("Expulsion")
+    PROBATION_CANCELLED = "cancelled", _("Probationary membership cancelled")
 
 
 class SuspensionReason(models.TextChoices):

@@ -3,6 +3,8 @@ recruitment check`` (docs/recruitment.md): one case or a list of cases, each wit
 dates and facts. Every problem is named by case and field; nothing is guessed."""
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -45,14 +47,40 @@ def read_cases(data: Any, rule_set_names: tuple[str, ...]) -> list[Case]:
     return cases
 
 
+def read_facts(raw: Any) -> dict:
+    """The facts of one step recorded in the platform, checked as in a case file (dates as
+    ISO text become dates). Raises CaseFormatError naming each bad fact."""
+    reader = _CaseReader(None, ())
+    if not isinstance(raw, dict):
+        raise CaseFormatError([_("The facts are an object of names and values.")])
+    facts = {name: reader.fact(name, value, name) for name, value in raw.items()}
+    if reader.problems:
+        raise CaseFormatError(reader.problems)
+    return facts
+
+
+def stored_facts(facts: dict) -> dict:
+    """``facts`` as JSON keeps them: dates as ISO text."""
+    return {name: value.isoformat() if isinstance(value, dt.date) else value for name, value in facts.items()}
+
+
+def case_of_records(case_id: str, *, birth_date: dt.date | None, rules: str, records: Iterable[tuple[str, dt.date, dict]]) -> Case:
+    """The case of a file kept in the platform: its records as (step, date, stored facts)."""
+    steps: dict[str, list[Occurrence]] = defaultdict(list)
+    for step, on, facts in records:
+        steps[step].append(Occurrence(on, read_facts(facts)))
+    return Case(case_id, {step: tuple(sorted(occurrences, key=lambda occurrence: occurrence.date))
+                          for step, occurrences in steps.items()}, birth_date=birth_date, rules=rules)
+
+
 class _CaseReader:
-    def __init__(self, position: int, rule_set_names: tuple[str, ...]):
-        self.name = _("case %(n)s") % {"n": position}
+    def __init__(self, position: int | None, rule_set_names: tuple[str, ...]):
+        self.name = _("case %(n)s") % {"n": position} if position is not None else ""
         self.rule_set_names = rule_set_names
         self.problems: list[str] = []
 
     def problem(self, where: str, message: str) -> None:
-        self.problems.append(f"{self.name}, {where}: {message}")
+        self.problems.append(f"{self.name}, {where}: {message}" if self.name else f"{where}: {message}")
 
     def read(self, item: Any) -> Case | None:
         if not isinstance(item, dict):

@@ -1,0 +1,193 @@
+"""Writes of recruitment: opening a person's file, recording each step (checked against the rules
+in force on its date, refused with the rule's message unless an upper-committee admin records a
+justified exception), and ending a file. The approval makes the person a probationary member of
+the register; the conversion makes them a full member. Each write is one transaction with its
+audit line; a refused one changes nothing."""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian.accounts.roles import Permission
+from dangjian.core import audit, crypto, identity
+from dangjian.core.models import AuditAction
+from dangjian.core.scope import has_permission
+from dangjian.core.selectors import working_days
+from dangjian.members.models import Category, LeavingReason, Member
+from dangjian.members.services import lifecycle, register
+from dangjian.orgs.models import Organization
+from dangjian.recruitment import cases, rules, selectors
+from dangjian.recruitment.models import RecruitmentFile, Stage, StepRecord
+
+APPLICATION, ACTIVIST, CANDIDATE, ADMISSION_VOTE, APPROVAL = "1", "3", "7", "15", "17"
+CONVERSION_VOTE, CONVERSION_APPROVAL, ARCHIVE = "23", "24", "25"
+# The stage a recorded step moves a file to.
+STAGE_AFTER = {ACTIVIST: Stage.ACTIVIST, CANDIDATE: Stage.CANDIDATE, APPROVAL: Stage.PROBATIONARY}
+
+
+def _require(actor, permission: str, path: str) -> None:
+    # ``actor=None`` is the command line, run by whoever holds the server.
+    if actor is not None and not has_permission(actor, permission, path):
+        raise PermissionDenied(_("Your role does not allow this for this organisation."))
+
+
+def _user(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def file_open(*, actor, organization: Organization, name: str, id_number: str, applied_on: dt.date,
+              phone: str = "", rules_name: str = "auto") -> RecruitmentFile:
+    """Open the file of someone who applied to ``organization`` on ``applied_on``: step 1 is
+    recorded with it, so that the application is checked too (age, date)."""
+    _require(actor, Permission.MANAGE_MEMBERS, organization.path)
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name or len(name) > 50:
+        errors["name"] = [_("A name of 1 to 50 characters.")]
+    today = timezone.localdate()
+    number = ""
+    try:
+        number = identity.normalise_id_number(id_number or "", today=today)
+    except identity.InvalidIdNumber as error:
+        errors["id_number"] = [str(error)]
+    try:
+        phone = identity.normalise_phone(phone) if (phone or "").strip() else ""
+    except identity.InvalidPhone as error:
+        errors["phone"] = [str(error)]
+    names = [rule_set.name for rule_set in selectors.rule_sets()]
+    if rules_name != "auto" and rules_name not in names:
+        errors["rules_name"] = [_("Choose auto or one of the rule sets: %(names)s.") % {"names": ", ".join(names)}]
+    if organization.is_dissolved:
+        errors["organization"] = [_("%(name)s has been dissolved.") % {"name": organization.name}]
+    if number:
+        hash_ = crypto.lookup_hash(number)
+        if Member.objects.filter(id_number_hash=hash_, left_on__isnull=True).exists():
+            errors["id_number"] = [_("This person is already a member of the Party.")]
+        elif RecruitmentFile.objects.filter(id_number_hash=hash_).exclude(stage=Stage.ENDED).exists():
+            errors["id_number"] = [_("This person already has an open recruitment file.")]
+    if errors:
+        raise ValidationError(errors)
+    file = RecruitmentFile.objects.create(
+        organization=organization, org_path=organization.path, name=name, sex=identity.sex_of(number),
+        birth_date=identity.birth_date_of(number), id_number_sealed=crypto.seal(number), id_number_hash=hash_,
+        id_last4=number[-4:], phone_sealed=crypto.seal(phone) if phone else None, phone_last4=phone[-4:],
+        rules=rules_name)
+    audit.record(AuditAction.CREATE, actor=actor, obj=file, org_path=file.org_path,
+                 changes={"recruitment_file": {"organization": organization.code, "rules": rules_name}})
+    step_record(actor=actor, file=file, step=APPLICATION, on=applied_on)
+    return file
+
+
+def _case(file: RecruitmentFile, records) -> rules.Case:
+    return cases.case_of_records(str(file.pk), birth_date=file.birth_date, rules=file.rules,
+                                 records=[(record.step, record.on, record.facts) for record in records])
+
+
+def _key(finding: rules.Finding) -> tuple[str, str, str]:
+    return finding.step, finding.rule, finding.message
+
+
+@transaction.atomic
+def step_record(*, actor, file: RecruitmentFile, step: str, on: dt.date, facts: dict | None = None, note: str = "",
+                exception_reason: str = "") -> StepRecord:
+    """Record that ``step`` happened on ``on``. Refused, naming each rule with its source and
+    dates, when it breaks a rule that the file did not break before; recorded all the same when
+    an actor who may grant exceptions gives the reason."""
+    _require(actor, Permission.MANAGE_MEMBERS, file.org_path)
+    file = RecruitmentFile.objects.select_for_update().get(pk=file.pk)
+    # A full member's file still takes its archiving.
+    if file.stage == Stage.ENDED or (file.stage == Stage.FULL and step != ARCHIVE):
+        raise ValidationError({"step": _("This file is closed: %(stage)s.") % {"stage": file.get_stage_display()}})
+    today = timezone.localdate()
+    if on > today:
+        raise ValidationError({"on": _("The date %(date)s is in the future.") % {"date": on.isoformat()}})
+    note, exception_reason = (note or "").strip()[:500], (exception_reason or "").strip()
+    try:
+        facts = cases.read_facts(facts or {})
+    except cases.CaseFormatError as error:
+        raise ValidationError({"facts": error.problems}) from None
+    rule_sets = selectors.rule_sets()
+    if not any(rule_set.step(step) for rule_set in rule_sets):
+        raise ValidationError({"step": _("“%(step)s” is not a step of the recruitment rules.") % {"step": step}})
+    records = list(file.records.all())
+    record = StepRecord(file=file, step=step, on=on, facts=cases.stored_facts(facts), note=note,
+                        recorded_by=_user(actor))
+    calendar = working_days()
+    before = {_key(finding) for finding in rules.check(_case(file, records), rule_sets, calendar).violations}
+    broken = [finding for finding in rules.check(_case(file, [*records, record]), rule_sets, calendar).violations
+              if _key(finding) not in before]
+    if broken:
+        if not exception_reason:
+            raise ValidationError({"step": [f"{finding.message} [{finding.source}]" for finding in broken]})
+        if actor is not None and not has_permission(actor, Permission.GRANT_EXCEPTIONS, file.org_path):
+            raise PermissionDenied(_("Only an organisation department admin above the branch may record an "
+                                     "exception to the recruitment rules."))
+        record.excepted_rules = sorted({finding.rule for finding in broken})
+        record.exception_reason = exception_reason
+    record.save()
+    audit.record(AuditAction.UPDATE, actor=actor, obj=file, org_path=file.org_path, changes={"recruitment_step": {
+        "step": step, "on": on.isoformat(), "facts": record.facts, "excepted_rules": record.excepted_rules,
+        "exception_reason": record.exception_reason}})
+    _advance(actor, file, record, [*records, record], rule_sets)
+    return record
+
+
+def _advance(actor, file: RecruitmentFile, record: StepRecord, records: list[StepRecord], rule_sets) -> None:
+    """The stage (and the register) after ``record``."""
+    fields = ["stage", "updated_at"]
+    if record.step in STAGE_AFTER:
+        file.stage = STAGE_AFTER[record.step]
+    if record.step == APPROVAL:
+        file.member = _admit(actor, file, records)
+        fields.append("member")
+    elif record.step == CONVERSION_APPROVAL:
+        decided = [earlier for earlier in records if earlier.step == CONVERSION_VOTE
+                   and earlier.on <= record.on and earlier.facts.get("outcome") in ("confirm", "cancel")]
+        if decided and decided[-1].facts["outcome"] == "confirm":
+            full_on = rules.full_member_on(_case(file, records), rules.rule_set_on(rule_sets, record.on))
+            if file.member is not None and full_on is not None:
+                register.member_update(actor=actor, member=file.member, category=Category.FULL, full_member_on=full_on)
+            file.stage = Stage.FULL
+        elif decided:
+            if file.member is not None:
+                lifecycle.leave(actor=actor, member=file.member, reason=LeavingReason.PROBATION_CANCELLED, on=record.on)
+            file.stage, file.ended_on = Stage.ENDED, record.on
+            file.end_reason = str(LeavingReason.PROBATION_CANCELLED.label)
+            fields += ["ended_on", "end_reason"]
+    file.updated_at = timezone.now()
+    file.save(update_fields=fields)
+
+
+def _admit(actor, file: RecruitmentFile, records: list[StepRecord]) -> Member:
+    """The approved candidate enters the register as a probationary member of the file's branch,
+    a member from the day of the admission vote (RULES.md 1.2, 党籍)."""
+    vote = next(record for record in records if record.step == ADMISSION_VOTE)
+    return register.member_create(
+        actor=actor, organization=file.organization, name=file.name, sex=file.sex, birth_date=file.birth_date,
+        id_number=file.id_number, phone=file.phone, category=Category.PROBATIONARY, joined_on=vote.on)
+
+
+@transaction.atomic
+def file_end(*, actor, file: RecruitmentFile, on: dt.date, reason: str) -> RecruitmentFile:
+    """End a file before full membership (the applicant withdraws, the branch stops developing
+    them); it stays as history."""
+    _require(actor, Permission.MANAGE_MEMBERS, file.org_path)
+    file = RecruitmentFile.objects.select_for_update().get(pk=file.pk)
+    reason = (reason or "").strip()
+    if file.stage in (Stage.ENDED, Stage.FULL):
+        raise ValidationError({"file": _("This file is closed: %(stage)s.") % {"stage": file.get_stage_display()}})
+    if file.stage == Stage.PROBATIONARY:
+        raise ValidationError({"file": _("A probationary member's file ends by the conversion vote and its approval.")})
+    if not reason or len(reason) > 200:
+        raise ValidationError({"reason": _("Say why, in at most 200 characters.")})
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("The date %(date)s is in the future.") % {"date": on.isoformat()}})
+    file.stage, file.ended_on, file.end_reason, file.updated_at = Stage.ENDED, on, reason, timezone.now()
+    file.save(update_fields=["stage", "ended_on", "end_reason", "updated_at"])
+    audit.record(AuditAction.UPDATE, actor=actor, obj=file, org_path=file.org_path,
+                 changes={"recruitment_file": {"ended_on": on.isoformat(), "reason": reason}})
+    return file
