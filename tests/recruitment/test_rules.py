@@ -13,7 +13,17 @@ from hypothesis import strategies as st
 
 from dangjian.core.calendar import WorkingDays
 from dangjian.recruitment import standard
-from dangjian.recruitment.rules import Case, Occurrence, Rule, Step, check, full_member_on, majority, rule_set_on
+from dangjian.recruitment.rules import (
+    Case,
+    Occurrence,
+    Rule,
+    Step,
+    check,
+    deadlines,
+    full_member_on,
+    majority,
+    rule_set_on,
+)
 
 REVISION = dt.date(2026, 5, 1)
 SETS = standard.rule_sets(REVISION)
@@ -489,3 +499,34 @@ def test_findings_name_the_rule_its_source_and_the_dates():
     with translation.override("zh-hans"):
         (finding,) = check(case_of(changed("2", "2019-02-11"), rules="2014"), SETS, CALENDAR).violations
     assert "党组织派人谈话" in finding.message and "2019-02-10" in finding.message
+
+
+# --- what is due ----------------------------------------------------------------------------------
+
+def up_to(last: str, steps=None) -> dict:
+    return {number: entries for number, entries in (steps or clean_steps()).items() if int(number) <= int(last)}
+
+
+@pytest.mark.parametrize("last, rules, expected", [
+    ("1", "2014", [("2", "2019-02-10", "talk_within_one_month")]),
+    ("2", "2014", []),
+    ("3", "2014", [("6", "2019-09-01", "assessment_every_six_months")]),
+    ("6", "2014", [("6", "2020-08-25", "assessment_every_six_months")]),
+    ("12", "2014", []),
+    ("13", "2014", []),
+    ("13", "2026", [("15", "2020-06-15", "vote_within_one_month_of_pre_review")]),
+    ("15", "2014", [("17", "2020-09-01", "approval_within_three_months")]),
+    ("17", "2014", [("20", "2020-08-01", "oath_soon_after_approval"), ("23", "2021-06-01", "conversion_after_probation")]),
+    ("20", "2014", [("23", "2021-06-01", "conversion_after_probation")]),
+    ("23", "2014", [("24", "2021-09-05", "conversion_approval_within_three_months")]),
+    ("24", "2014", []),
+])
+def test_deadlines_follow_the_time_limits_of_the_set(last, rules, expected):
+    found = deadlines(case_of(up_to(last), rules=rules), BY_NAME[rules])
+    assert [(deadline.step, deadline.due.isoformat(), deadline.rule) for deadline in found] == expected
+
+
+def test_an_extension_moves_the_conversion_deadline():
+    steps = up_to("24", extended(6))
+    assert [(d.step, d.due) for d in deadlines(case_of(steps, rules="2014"), BY_NAME["2014"])] == [
+        ("23", day("2021-12-01"))]

@@ -12,7 +12,7 @@ from dangjian.accounts.roles import Role
 from dangjian.core.calendar import add_months
 from dangjian.core.models import AuditEvent
 from dangjian.members.models import Category, LeavingReason, Member
-from dangjian.recruitment import services
+from dangjian.recruitment import selectors, services
 from dangjian.recruitment.models import RecruitmentFile, Stage, StepRecord
 from tests import factories
 from tests.recruitment.test_rules import clean_steps, shifted
@@ -186,3 +186,33 @@ def test_a_file_ends_before_probation_and_a_new_one_may_open(tree, clerk):
     file.refresh_from_db()
     assert file.stage == Stage.ENDED and file.end_reason == "本人撤回申请"
     assert open_file(tree, clerk, id_number=number, applied_on=on("3")).stage == Stage.APPLICANT
+
+
+# --- what is due, and the funnel ------------------------------------------------------------------
+
+def test_overdue_and_due_soon_lists_and_the_funnel_within_the_scope(tree, clerk, make_user):
+    today = dt.date.today()
+    late = open_file(tree, clerk, name="甲", applied_on=today - dt.timedelta(days=40))
+    soon = open_file(tree, clerk, name="乙", applied_on=today - dt.timedelta(days=10))
+    talked = open_file(tree, clerk, name="丙", applied_on=today - dt.timedelta(days=20))
+    services.step_record(actor=clerk, file=talked, step="2", on=today - dt.timedelta(days=5))
+    elsewhere = services.file_open(actor=make_user(Role.CLERK, tree.grid_b), organization=tree.grid_b, name="丁",
+                                   id_number=factories.id_number(BIRTH), applied_on=today - dt.timedelta(days=40))
+    late.refresh_from_db()
+    assert (late.next_due_step, late.next_due_on) == ("2", add_months(today - dt.timedelta(days=40), 1))
+    talked.refresh_from_db()
+    assert talked.next_due_on is None
+
+    viewer = make_user(Role.VIEWER, tree.street_a)
+    lists = selectors.due(viewer, tree.district, today=today)
+    assert list(lists["overdue"]) == [late] and list(lists["due_soon"]) == [soon]
+    assert list(selectors.due(viewer, tree.district, today=today, within_days=3)["due_soon"]) == []
+    district_admin = make_user(Role.ORG_ADMIN, tree.district)
+    assert set(selectors.due(district_admin, tree.district, today=today)["overdue"]) == {late, elsewhere}
+    assert list(selectors.due(district_admin, tree.street_b, today=today)["overdue"]) == [elsewhere]
+
+    services.file_end(actor=clerk, file=soon, on=today, reason="本人撤回申请")
+    assert selectors.funnel(viewer, tree.district) == {
+        "applicant": 2, "activist": 0, "candidate": 0, "probationary": 0, "full": 0, "ended": 1}
+    assert selectors.funnel(district_admin, tree.district)["applicant"] == 3
+    assert sum(selectors.funnel(make_user(Role.VIEWER, tree.street_b), tree.street_a).values()) == 0

@@ -39,6 +39,11 @@ class RecruitmentFile(models.Model):
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.APPLICANT)
     member = models.OneToOneField("members.Member", on_delete=models.SET_NULL, null=True, blank=True,
                                   related_name="recruitment_file", verbose_name=_("member"))
+    # The soonest time limit the file waits for (recruitment.rules.deadlines), kept with each
+    # recorded step so that the overdue and due-soon lists of any subtree are an index range.
+    next_due_on = models.DateField(_("next due"), null=True, blank=True)
+    next_due_step = models.CharField(_("step due"), max_length=8, blank=True)
+    next_due_rule = models.CharField(max_length=64, blank=True)
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     end_reason = models.CharField(_("why it ended"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -52,7 +57,11 @@ class RecruitmentFile(models.Model):
             models.UniqueConstraint(fields=["id_number_hash"], condition=~Q(stage="ended"),
                                     name="one_open_recruitment_file"),
         ]
-        indexes = [models.Index(fields=["org_path", "stage"], name="recruitment_path_stage")]
+        indexes = [
+            models.Index(fields=["org_path", "stage"], name="recruitment_path_stage"),
+            models.Index(fields=["org_path", "next_due_on"], condition=Q(next_due_on__isnull=False),
+                         name="recruitment_path_due"),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.get_stage_display()})"

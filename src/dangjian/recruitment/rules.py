@@ -492,3 +492,60 @@ KINDS: dict[str, Callable[[_Context, Rule, str, int, Occurrence], Result]] = {
     "leaving_soon": _leaving_soon,
     "conversion_vote": _conversion_vote,
 }
+
+
+# --- what is due ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Deadline:
+    """Step ``step`` is due by ``due`` under rule ``rule``."""
+
+    step: str
+    due: dt.date
+    rule: str
+
+
+def _due_within(case: Case, rule: Rule) -> dt.date | None:
+    occurrences = case.steps.get(rule.params["since"], ())
+    if not occurrences:
+        return None
+    since = occurrences[-1].date
+    if any(done.date >= since for done in case.steps.get(rule.step, ())):
+        return None
+    return calendar.add_months(since, rule.params["months"])
+
+
+def _due_assessment(case: Case, rule: Rule) -> dt.date | None:
+    start = case.first(rule.params["since"])
+    if start is None or case.first(rule.step) is not None:
+        return None
+    last = max([start.date, *(assessment.date for assessment in case.steps.get(rule.params["step"], ()))])
+    return calendar.add_months(last, rule.params["months"])
+
+
+def _due_conversion(case: Case, rule: Rule) -> dt.date | None:
+    state = probation(case, accepted_at=rule.params["accepted_at"], conversion_vote=rule.step, months=rule.params["months"])
+    if state is None or state.outcome or case.first(rule.params["approved_at"]) is None:
+        return None
+    return state.ends_on
+
+
+# The rule kinds that set a date by which a step that has not happened is due, and the step it
+# names (the regular assessment names the assessment, not the step it is judged at).
+_DUE = {"within_months": (_due_within, None), "soon_after": (_due_within, None),
+        "regular_assessment": (_due_assessment, "step"), "conversion_vote": (_due_conversion, None)}
+
+
+def deadlines(case: Case, rule_set: RuleSet) -> list[Deadline]:
+    """What the file waits for, soonest first: for each rule of ``rule_set`` that sets a time
+    limit, the step not yet taken and the day it is due (the conversion vote: the day probation
+    ends, from which it may be held)."""
+    found = []
+    for rule in rule_set.rules:
+        if rule.kind not in _DUE:
+            continue
+        compute, named = _DUE[rule.kind]
+        due = compute(case, rule)
+        if due is not None:
+            found.append(Deadline(rule.params[named] if named else rule.step, due, rule.code))
+    return sorted(found, key=lambda deadline: (deadline.due, _step_order(deadline.step)))

@@ -158,8 +158,22 @@ def _advance(actor, file: RecruitmentFile, record: StepRecord, records: list[Ste
             file.stage, file.ended_on = Stage.ENDED, record.on
             file.end_reason = str(LeavingReason.PROBATION_CANCELLED.label)
             fields += ["ended_on", "end_reason"]
+    _set_next_due(file, records, rule_sets)
     file.updated_at = timezone.now()
-    file.save(update_fields=fields)
+    file.save(update_fields=[*fields, "next_due_on", "next_due_step", "next_due_rule"])
+
+
+def _set_next_due(file: RecruitmentFile, records: list[StepRecord], rule_sets) -> None:
+    """What the file waits for next, under the rules in force today (the step still to come
+    will be judged by the rules of its own day, which is today or later)."""
+    file.next_due_on, file.next_due_step, file.next_due_rule = None, "", ""
+    if file.stage in (Stage.ENDED, Stage.FULL):
+        return
+    named = [rule_set for rule_set in rule_sets if rule_set.name == file.rules]
+    rule_set = named[0] if named else rules.rule_set_on(rule_sets, timezone.localdate())
+    waiting = rules.deadlines(_case(file, records), rule_set)
+    if waiting:
+        file.next_due_on, file.next_due_step, file.next_due_rule = waiting[0].due, waiting[0].step, waiting[0].rule
 
 
 def _admit(actor, file: RecruitmentFile, records: list[StepRecord]) -> Member:
@@ -187,7 +201,9 @@ def file_end(*, actor, file: RecruitmentFile, on: dt.date, reason: str) -> Recru
     if on > timezone.localdate():
         raise ValidationError({"on": _("The date %(date)s is in the future.") % {"date": on.isoformat()}})
     file.stage, file.ended_on, file.end_reason, file.updated_at = Stage.ENDED, on, reason, timezone.now()
-    file.save(update_fields=["stage", "ended_on", "end_reason", "updated_at"])
+    file.next_due_on, file.next_due_step, file.next_due_rule = None, "", ""
+    file.save(update_fields=["stage", "ended_on", "end_reason", "updated_at", "next_due_on", "next_due_step",
+                             "next_due_rule"])
     audit.record(AuditAction.UPDATE, actor=actor, obj=file, org_path=file.org_path,
                  changes={"recruitment_file": {"ended_on": on.isoformat(), "reason": reason}})
     return file

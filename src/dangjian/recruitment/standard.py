@@ -69,7 +69,7 @@ STEPS = (
     Step("25", 5, _("File archived"), _("branch, to the committee"), (_("archive list"),), after=("24",)),
 )
 
-_CONVERSION = {"accepted_at": "15", "months": 12, "extension_least": 6, "extension_most": 12}
+_CONVERSION = {"accepted_at": "15", "approved_at": "17", "months": 12, "extension_least": 6, "extension_most": 12}
 
 
 def _common_rules(edition: str) -> tuple[Rule, ...]:
