@@ -59,8 +59,11 @@ class RecruitmentFile(models.Model):
         ]
         indexes = [
             models.Index(fields=["org_path", "stage"], name="recruitment_path_stage"),
+            # A subtree's lists read the first; a city's read the second in due order.
             models.Index(fields=["org_path", "next_due_on"], condition=Q(next_due_on__isnull=False),
                          name="recruitment_path_due"),
+            models.Index(fields=["next_due_on", "id"], condition=Q(next_due_on__isnull=False),
+                         name="recruitment_due"),
         ]
 
     def __str__(self):

@@ -38,5 +38,6 @@ def due(user, organization: Organization, *, today: dt.date, within_days: int = 
 
 def funnel(user, organization: Organization) -> dict[str, int]:
     """Files by stage, every stage present (the dashboard's funnel)."""
-    counts = dict(files_under(user, organization).values_list("stage").annotate(files=Count("pk")).order_by())
+    # COUNT(*), not of a column: the (org_path, stage) index answers it alone.
+    counts = dict(files_under(user, organization).values_list("stage").annotate(files=Count("*")).order_by())
     return {stage: counts.get(stage, 0) for stage in Stage.values}
