@@ -11,6 +11,7 @@ and the range is index-friendly on both databases. The path alphabet (0-9, A-Z) 
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -100,6 +101,13 @@ def has_permission(user, permission: str, path: str | None = None) -> bool:
     """Whether ``user`` holds ``permission`` anywhere, or over the organisation at ``path``."""
     scope = scope_for(user, permission)
     return not scope.is_empty if path is None else scope.covers(path)
+
+
+def require_permission(actor, permission: str, path: str, message: str) -> None:
+    """Raise PermissionDenied with ``message`` unless ``actor`` holds ``permission`` over
+    ``path``. ``actor=None`` is the command line, run by whoever holds the server."""
+    if actor is not None and not has_permission(actor, permission, path):
+        raise PermissionDenied(message)
 
 
 def forget(user) -> None:

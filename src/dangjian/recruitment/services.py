@@ -6,7 +6,7 @@ audit line; a refused one changes nothing."""
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from dangjian.accounts.roles import Permission
 from dangjian.core import audit, crypto, identity
 from dangjian.core.models import AuditAction
-from dangjian.core.scope import has_permission
+from dangjian.core.scope import require_permission
 from dangjian.core.selectors import working_days
 from dangjian.members.models import Category, LeavingReason, Member
 from dangjian.members.services import lifecycle, register
@@ -29,9 +29,7 @@ STAGE_AFTER = {ACTIVIST: Stage.ACTIVIST, CANDIDATE: Stage.CANDIDATE, APPROVAL: S
 
 
 def _require(actor, permission: str, path: str) -> None:
-    # ``actor=None`` is the command line, run by whoever holds the server.
-    if actor is not None and not has_permission(actor, permission, path):
-        raise PermissionDenied(_("Your role does not allow this for this organisation."))
+    require_permission(actor, permission, path, _("Your role does not allow this for this organisation."))
 
 
 def _user(actor):
@@ -63,8 +61,8 @@ def file_open(*, actor, organization: Organization, name: str, id_number: str, a
         errors["rules_name"] = [_("Choose auto or one of the rule sets: %(names)s.") % {"names": ", ".join(names)}]
     if organization.is_dissolved:
         errors["organization"] = [_("%(name)s has been dissolved.") % {"name": organization.name}]
-    if number:
-        hash_ = crypto.lookup_hash(number)
+    hash_ = crypto.lookup_hash(number) if number else ""
+    if hash_:
         if Member.objects.filter(id_number_hash=hash_, left_on__isnull=True).exists():
             errors["id_number"] = [_("This person is already a member of the Party.")]
         elif RecruitmentFile.objects.filter(id_number_hash=hash_).exclude(stage=Stage.ENDED).exists():
@@ -123,9 +121,9 @@ def step_record(*, actor, file: RecruitmentFile, step: str, on: dt.date, facts: 
     if broken:
         if not exception_reason:
             raise ValidationError({"step": [f"{finding.message} [{finding.source}]" for finding in broken]})
-        if actor is not None and not has_permission(actor, Permission.GRANT_EXCEPTIONS, file.org_path):
-            raise PermissionDenied(_("Only an organisation department admin above the branch may record an "
-                                     "exception to the recruitment rules."))
+        require_permission(actor, Permission.GRANT_EXCEPTIONS, file.org_path, _(
+            "Only an organisation department admin above the branch may record an exception to the recruitment "
+            "rules."))
         record.excepted_rules = sorted({finding.rule for finding in broken})
         record.exception_reason = exception_reason
     record.save()

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from dangjian.accounts.roles import Permission
 from dangjian.core import audit, crypto, pinyin
 from dangjian.core.models import AuditAction
-from dangjian.core.scope import PATH_END, has_permission
+from dangjian.core.scope import PATH_END, has_permission, require_permission
 from dangjian.members import exports
 from dangjian.members.imports import (
     BranchIndex,
@@ -89,8 +89,8 @@ class Plan:
 
 def _check_actor(actor, organization: Organization) -> None:
     # ``actor=None`` is the command line, run by whoever holds the server.
-    if actor is not None and not has_permission(actor, Permission.MANAGE_MEMBERS, organization.path):
-        raise PermissionDenied(_("Your role does not allow managing the members of this organisation."))
+    require_permission(actor, Permission.MANAGE_MEMBERS, organization.path,
+                       _("Your role does not allow managing the members of this organisation."))
 
 
 def _branch_index(organization: Organization) -> BranchIndex:

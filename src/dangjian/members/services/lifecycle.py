@@ -5,7 +5,7 @@ roll-up counts and the audit line in one transaction; a refused action changes n
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from dangjian.accounts.roles import Permission
 from dangjian.core import audit
 from dangjian.core.models import AuditAction
-from dangjian.core.scope import has_permission
+from dangjian.core.scope import require_permission
 from dangjian.members import codes, rules
 from dangjian.members.models import (
     Category,
@@ -35,8 +35,7 @@ Kind = MemberEvent.Kind
 
 def require_manage(actor, path: str) -> None:
     """``actor`` None is the system itself (commands run by the operator)."""
-    if actor is not None and not has_permission(actor, Permission.MANAGE_MEMBERS, path):
-        raise PermissionDenied(_("You may not manage members of this organisation."))
+    require_permission(actor, Permission.MANAGE_MEMBERS, path, _("You may not manage members of this organisation."))
 
 
 def locked(member: Member) -> Member:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from dangjian.accounts.roles import Permission
 from dangjian.core import audit, crypto, identity, pinyin
 from dangjian.core.models import AuditAction
-from dangjian.core.scope import has_permission
+from dangjian.core.scope import has_permission, require_permission
 from dangjian.members import codes, rules
 from dangjian.members.models import Category, Member, MemberEvent, MembershipPeriod, Sex
 from dangjian.orgs import counts as rollup
@@ -46,8 +46,7 @@ NO_MEMBER_KINDS = frozenset({Kind.GROUP, Kind.RESPONSIBILITY_ZONE})
 
 
 def _require(actor, permission: str, path: str, name: str) -> None:
-    if actor is not None and not has_permission(actor, permission, path):
-        raise PermissionDenied(_("You may not do this for %(name)s.") % {"name": name})
+    require_permission(actor, permission, path, _("You may not do this for %(name)s.") % {"name": name})
 
 
 def _snapshot(member: Member, id_number: str, phone: str) -> dict:
