@@ -216,3 +216,38 @@ def test_overdue_and_due_soon_lists_and_the_funnel_within_the_scope(tree, clerk,
         "applicant": 2, "activist": 0, "candidate": 0, "probationary": 0, "full": 0, "ended": 1}
     assert selectors.funnel(district_admin, tree.district)["applicant"] == 3
     assert sum(selectors.funnel(make_user(Role.VIEWER, tree.street_b), tree.street_a).values()) == 0
+
+
+# --- checking the files kept under an organisation ------------------------------------------------
+
+def test_the_check_runs_over_every_file_kept_under_an_organisation(tree, clerk, street_admin, make_user):
+    import io
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    clean = open_file(tree, clerk, name="甲")
+    excepted = open_file(tree, clerk, name="乙")
+    services.step_record(actor=street_admin, file=excepted, step="2", on=add_months(on("1"), 2), exception_reason="住院")
+    # A file whose record broke a rule when it was kept (brought in from elsewhere, say).
+    broken = open_file(tree, clerk, name="丙")
+    StepRecord.objects.create(file=broken, step="3", on=on("3"))
+    services.file_open(actor=make_user(Role.CLERK, tree.grid_b), organization=tree.grid_b, name="丁",
+                       id_number=factories.id_number(BIRTH), applied_on=on("1"))
+
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("recruitment", "check", "--org", tree.street_a.code, "--json", stdout=out)
+    assert exit_.value.code == 1
+    found = {case["id"]: case for case in json.loads(out.getvalue())["cases"]}
+    assert set(found) == {f"{clean.pk} 甲", f"{excepted.pk} 乙", f"{broken.pk} 丙"}
+    assert found[f"{clean.pk} 甲"] == {"id": f"{clean.pk} 甲", "violations": [], "warnings": []}
+    (warning,) = found[f"{excepted.pk} 乙"]["warnings"]
+    assert warning["rule"] == "talk_within_one_month" and "Excepted: 住院" in warning["message"]
+    assert [(v["step"], v["rule"]) for v in found[f"{broken.pk} 丙"]["violations"]] == [(3, "order")]
+
+    for arguments, message in ((("--org", "nowhere"), "no organisation has the code nowhere"),
+                               ((), "Give either FILE.json or --org CODE."),
+                               (("cases.json", "--org", tree.street_a.code), "Give either FILE.json or --org CODE.")):
+        with pytest.raises(CommandError, match=message):
+            call_command("recruitment", "check", *arguments)

@@ -41,3 +41,9 @@ def funnel(user, organization: Organization) -> dict[str, int]:
     # COUNT(*), not of a column: the (org_path, stage) index answers it alone.
     counts = dict(files_under(user, organization).values_list("stage").annotate(files=Count("*")).order_by())
     return {stage: counts.get(stage, 0) for stage in Stage.values}
+
+
+def files_for_audit(organization: Organization) -> QuerySet:
+    """Every file kept under ``organization``, with its records, for the command line's check."""
+    return (RecruitmentFile.objects.filter(org_path__gte=organization.path, org_path__lt=organization.path + PATH_END)
+            .prefetch_related("records").order_by("org_path", "pk"))

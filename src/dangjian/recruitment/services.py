@@ -4,6 +4,7 @@ justified exception), and ending a file. The approval makes the person a probati
 the register; the conversion makes them a full member. Each write is one transaction with its
 audit line; a refused one changes nothing."""
 
+import dataclasses
 import datetime as dt
 
 from django.core.exceptions import ValidationError
@@ -81,8 +82,27 @@ def file_open(*, actor, organization: Organization, name: str, id_number: str, a
 
 
 def _case(file: RecruitmentFile, records) -> rules.Case:
-    return cases.case_of_records(str(file.pk), birth_date=file.birth_date, rules=file.rules,
+    return cases.case_of_records(f"{file.pk} {file.name}", birth_date=file.birth_date, rules=file.rules,
                                  records=[(record.step, record.on, record.facts) for record in records])
+
+
+def file_check(file: RecruitmentFile, rule_sets, calendar) -> tuple[rules.Case, rules.Outcome]:
+    """Every rule over a kept file (its records prefetched or not), as the check of files from
+    elsewhere does; a violation an admin excepted on its step is a warning that says so."""
+    records = list(file.records.all())
+    case = _case(file, records)
+    outcome = rules.check(case, rule_sets, calendar)
+    excepted = {(record.step, rule): record.exception_reason for record in records for rule in record.excepted_rules}
+    kept = []
+    for finding in outcome.violations:
+        reason = excepted.get((finding.step, finding.rule))
+        if reason is None:
+            kept.append(finding)
+        else:
+            outcome.warnings.append(dataclasses.replace(finding, severity=rules.WARNING, message=_(
+                "%(message)s Excepted: %(reason)s") % {"message": finding.message, "reason": reason}))
+    outcome.violations = kept
+    return case, outcome
 
 
 def _key(finding: rules.Finding) -> tuple[str, str, str]:

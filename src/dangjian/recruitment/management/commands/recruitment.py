@@ -1,4 +1,5 @@
-"""`dangjian recruitment check FILE.json [--json]`: check recruitment files against the rules."""
+"""`dangjian recruitment check FILE.json|--org CODE [--json]`: check recruitment files against the
+rules, from a file of cases brought from elsewhere or every file kept under an organisation."""
 
 import json
 import sys
@@ -8,7 +9,8 @@ from django.core.management import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from dangjian.core.selectors import working_days
-from dangjian.recruitment import cases, rules, selectors
+from dangjian.orgs.models import Organization
+from dangjian.recruitment import cases, rules, selectors, services
 
 
 class Command(BaseCommand):
@@ -16,26 +18,21 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["check"], help=_("What to do with the file."))
-        parser.add_argument("file", metavar="FILE.json", help=_("The cases; - reads them from standard input."))
+        parser.add_argument("file", metavar="FILE.json", nargs="?",
+                            help=_("The cases; - reads them from standard input."))
+        parser.add_argument("--org", metavar="CODE",
+                            help=_("Instead of a file: every recruitment file kept under this organisation."))
         parser.add_argument("--json", dest="as_json", action="store_true", help=_("Print the findings as JSON."))
 
-    def handle(self, *args, action, file, as_json, **options):
-        try:
-            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
-            raise CommandError(_("FILE.json: %(file)s cannot be read: %(error)s") % {"file": file, "error": error}) from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise CommandError(_("FILE.json: not JSON (line %(line)s, column %(column)s: %(error)s).") % {
-                "line": error.lineno, "column": error.colno, "error": error.msg}) from None
+    def handle(self, *args, action, file, org, as_json, **options):
+        if (file is None) == (org is None):
+            raise CommandError(_("Give either FILE.json or --org CODE."))
         rule_sets = selectors.rule_sets()
-        try:
-            checked = cases.read_cases(data, tuple(rule_set.name for rule_set in rule_sets))
-        except cases.CaseFormatError as error:
-            raise CommandError("\n".join(error.problems), returncode=2) from None
         calendar = working_days()
-        outcomes = [(case, rules.check(case, rule_sets, calendar)) for case in checked]
+        if file is not None:
+            outcomes = [(case, rules.check(case, rule_sets, calendar)) for case in self._read(file, rule_sets)]
+        else:
+            outcomes = [services.file_check(kept, rule_sets, calendar) for kept in self._kept(org)]
         if as_json:
             self.stdout.write(json.dumps({"cases": [
                 {"id": case.id, "violations": [finding.as_dict() for finding in outcome.violations],
@@ -46,6 +43,27 @@ class Command(BaseCommand):
                 self._write_text(case, outcome)
         if any(outcome.violations for _case, outcome in outcomes):
             raise SystemExit(1)
+
+    def _kept(self, code: str):
+        organization = Organization.objects.filter(code=code.strip()).first()
+        if organization is None:
+            raise CommandError(_("--org: no organisation has the code %(code)s.") % {"code": code})
+        return selectors.files_for_audit(organization)
+
+    def _read(self, file: str, rule_sets) -> list[rules.Case]:
+        try:
+            text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(_("FILE.json: %(file)s cannot be read: %(error)s") % {"file": file, "error": error}) from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise CommandError(_("FILE.json: not JSON (line %(line)s, column %(column)s: %(error)s).") % {
+                "line": error.lineno, "column": error.colno, "error": error.msg}) from None
+        try:
+            return cases.read_cases(data, tuple(rule_set.name for rule_set in rule_sets))
+        except cases.CaseFormatError as error:
+            raise CommandError("\n".join(error.problems), returncode=2) from None
 
     def _write_text(self, case, outcome) -> None:
         self.stdout.write(_("%(id)s: %(violations)s violations, %(warnings)s warnings") % {
