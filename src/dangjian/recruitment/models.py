@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import crypto
 from dangjian.core.fields import PathField
+from dangjian.members.models import Sex
 
 
 class Stage(models.TextChoices):
@@ -27,7 +28,7 @@ class RecruitmentFile(models.Model):
                                      verbose_name=_("branch"))
     org_path = PathField(editable=False, db_index=True)
     name = models.CharField(_("name"), max_length=50)
-    sex = models.CharField(_("sex"), max_length=1, choices=[("M", _("Male")), ("F", _("Female"))])
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
     id_number_sealed = models.BinaryField(_("ID number (encrypted)"))
     id_number_hash = models.CharField(max_length=64, editable=False)
