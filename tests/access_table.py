@@ -497,3 +497,45 @@ ACCESS.update({
         ("GET",), VIEW_MEMBERS, lambda case: f"/api/members/exports/jobs/{_export_job(case)}", ok(get=200),
         view=VIEW_MEMBERS, api=True),
 })
+
+
+# --- recruitment ------------------------------------------------------------------------------------
+
+def _recruitment_file(address: Callable[[int], str]) -> Callable[[Case], str]:
+    """The address of an applicant's file made in the case's grid branch."""
+    return lambda case: address(factories.make_recruitment_file(case.org("grid")).pk)
+
+
+def _days_ago(days: int) -> str:
+    return (dt.date.today() - dt.timedelta(days=days)).isoformat()
+
+
+ONE_CASE = {"id": "c1", "steps": {"1": {"date": "2020-03-01"}, "2": {"date": "2020-03-15"}}}
+
+ACCESS.update({
+    "dangjian_recruitment_api_list_files": Access(
+        ("GET",), VIEW_MEMBERS, lambda case: "/api/recruitment/files", ok(get=200), api=True),
+    "dangjian_recruitment_api_open_file": Access(
+        ("POST",), MANAGE_MEMBERS, lambda case: "/api/recruitment/files", ok(post=201), view=VIEW_MEMBERS, api=True,
+        writes=True, payload=lambda case: {"organization": case.org("grid").code, "name": "李申请",
+                                           "id_number": factories.id_number(dt.date(1996, 4, 2)),
+                                           "applied_on": _days_ago(5)}),
+    "dangjian_recruitment_api_get_file": Access(
+        ("GET",), VIEW_MEMBERS, _recruitment_file(lambda pk: f"/api/recruitment/files/{pk}"), ok(get=200),
+        view=VIEW_MEMBERS, api=True),
+    "dangjian_recruitment_api_record_step": Access(
+        ("POST",), MANAGE_MEMBERS, _recruitment_file(lambda pk: f"/api/recruitment/files/{pk}/steps"), ok(post=201),
+        view=VIEW_MEMBERS, api=True, writes=True, payload=lambda case: {"step": "2", "on": _days_ago(10)}),
+    "dangjian_recruitment_api_end_file": Access(
+        ("POST",), MANAGE_MEMBERS, _recruitment_file(lambda pk: f"/api/recruitment/files/{pk}/end"), ok(post=200),
+        view=VIEW_MEMBERS, api=True, writes=True, payload=lambda case: {"on": _days_ago(1), "reason": "本人撤回申请"}),
+    "dangjian_recruitment_api_due": Access(
+        ("GET",), VIEW_MEMBERS, lambda case: f"/api/recruitment/due?org={case.org('community').code}", ok(get=200),
+        view=VIEW_MEMBERS, api=True),
+    "dangjian_recruitment_api_funnel": Access(
+        ("GET",), VIEW_MEMBERS, lambda case: f"/api/recruitment/funnel?org={case.org('community').code}",
+        ok(get=200), view=VIEW_MEMBERS, api=True),
+    "dangjian_recruitment_api_check": Access(
+        ("POST",), AUTHENTICATED, lambda case: "/api/recruitment/check", ok(post=200), api=True,
+        payload=lambda case: ONE_CASE),
+})

@@ -13,6 +13,7 @@ from dangjian.orgs import counts as rollup
 from dangjian.orgs import services as org_services
 from dangjian.orgs.models import Grid
 from dangjian.orgs.rules import Kind, Level
+from dangjian.recruitment.models import RecruitmentFile, StepRecord
 
 PASSWORD = "Test-pass-9!"
 _sequence = itertools.count(1)
@@ -75,3 +76,14 @@ def make_grid(community, name, code, organization=None, households=400):
     )
     rollup.adjust(grid.org_path, grids=1, grids_with_organization=1 if organization else 0)
     return grid
+
+
+def make_recruitment_file(organization, *, name="王申请", birth=dt.date(1995, 3, 1), applied_days_ago=20):
+    """An applicant's file in ``organization``, its application recorded ``applied_days_ago``."""
+    number = id_number(birth)
+    file = RecruitmentFile.objects.create(
+        organization=organization, org_path=organization.path, name=name, sex=identity.sex_of(number),
+        birth_date=birth, id_number_sealed=crypto.seal(number), id_number_hash=crypto.lookup_hash(number),
+        id_last4=number[-4:])
+    StepRecord.objects.create(file=file, step="1", on=dt.date.today() - dt.timedelta(days=applied_days_ago))
+    return file

@@ -30,9 +30,11 @@ from dangjian.members.models import (
     Transfer,
 )
 from dangjian.orgs.models import Grid, Organization, OrgCounts
+from dangjian.recruitment.models import RecruitmentFile, StepRecord
 from tests.access_table import ACCESS, AUTHENTICATED, PUBLIC, Case
 
-MEMBER_TABLES = (Member, MembershipPeriod, MemberEvent, ResidenceRegistration, Transfer, CorrectionRequest)
+MEMBER_TABLES = (Member, MembershipPeriod, MemberEvent, ResidenceRegistration, Transfer, CorrectionRequest,
+                 RecruitmentFile, StepRecord)
 
 
 @dataclass(frozen=True)

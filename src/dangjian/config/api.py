@@ -19,6 +19,7 @@ from dangjian.accounts.api import router as auth_router
 from dangjian.members.api import ROUTERS as MEMBER_ROUTERS
 from dangjian.members.api import own as own_api
 from dangjian.orgs.api import router as orgs_router
+from dangjian.recruitment.api import router as recruitment_router
 
 
 class BodyNotJSON(ValueError):
@@ -53,6 +54,7 @@ api.add_router("/orgs", orgs_router)
 for member_router in MEMBER_ROUTERS:
     api.add_router("/members", member_router)
 api.add_router("/me", own_api.router)
+api.add_router("/recruitment", recruitment_router)
 
 
 def error_body(code: str, message: str, errors: list | None = None) -> dict:

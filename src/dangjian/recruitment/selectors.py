@@ -22,6 +22,16 @@ def recruitment_scope(user) -> Scope:
     return scope_for(user, Permission.VIEW_MEMBERS)
 
 
+def visible_files(user) -> QuerySet:
+    return recruitment_scope(user).filter(RecruitmentFile.objects.all())
+
+
+def file_for(user, pk: int) -> RecruitmentFile:
+    """The file if ``user`` may see it; 404 whether it is outside the scope or absent."""
+    return recruitment_scope(user).get_or_404(
+        RecruitmentFile.objects.select_related("organization").prefetch_related("records"), pk=pk)
+
+
 def files_under(user, organization: Organization) -> QuerySet:
     """The files of ``organization``'s subtree that ``user`` may see (none outside the scope)."""
     return recruitment_scope(user).filter(RecruitmentFile.objects.filter(
