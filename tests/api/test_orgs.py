@@ -350,6 +350,9 @@ EXPECTED_OPERATIONS = {
     ("get", "/api/me"), ("get", "/api/me/corrections"), ("post", "/api/me/corrections"),
     ("get", "/api/members/corrections"), ("post", "/api/members/corrections/{correction_id}/approve"),
     ("post", "/api/members/corrections/{correction_id}/reject"),
+    ("get", "/api/recruitment/files"), ("post", "/api/recruitment/files"), ("get", "/api/recruitment/files/{file_id}"),
+    ("post", "/api/recruitment/files/{file_id}/steps"), ("post", "/api/recruitment/files/{file_id}/end"),
+    ("get", "/api/recruitment/due"), ("get", "/api/recruitment/funnel"), ("post", "/api/recruitment/check"),
 }
 
 
