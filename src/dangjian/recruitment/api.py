@@ -14,17 +14,13 @@ from pydantic import Field
 from dangjian.accounts.roles import Permission
 from dangjian.core import identity
 from dangjian.core.selectors import working_days
+from dangjian.members.api.register import OrgRef
 from dangjian.orgs import selectors as org_selectors
 from dangjian.recruitment import cases, rules, selectors, services
 from dangjian.recruitment.models import RecruitmentFile, Stage
 
 router = Router(tags=["recruitment"])
 PAGE_SIZE = 50
-
-
-class OrgRef(Schema):
-    code: str
-    name: str
 
 
 class FileOut(Schema):
