@@ -130,7 +130,7 @@ def _out(file: RecruitmentFile) -> dict:
 
 def _detail(file: RecruitmentFile) -> dict:
     rule_sets = selectors.rule_sets()
-    _case, outcome = services.file_check(file, rule_sets, working_days())
+    findings = rules.report(*services.file_check(file, rule_sets, working_days()))
     step_names = {step.number: str(step.name) for rule_set in rule_sets for step in rule_set.steps}
     return _out(file) | {
         "sex": file.sex, "birth_date": file.birth_date,
@@ -139,8 +139,7 @@ def _detail(file: RecruitmentFile) -> dict:
         "records": [{"step": record.step, "step_name": step_names.get(record.step, ""), "on": record.on,
                      "facts": record.facts, "note": record.note, "excepted_rules": record.excepted_rules,
                      "exception_reason": record.exception_reason} for record in file.records.all()],
-        "violations": [finding.as_dict() for finding in outcome.violations],
-        "warnings": [finding.as_dict() for finding in outcome.warnings],
+        "violations": findings["violations"], "warnings": findings["warnings"],
     }
 
 
@@ -215,7 +214,4 @@ def check(request, payload: list[dict[str, Any]] | dict[str, Any]):
     except cases.CaseFormatError as error:
         raise ValidationError({"cases": error.problems}) from None
     calendar = working_days()
-    return {"cases": [
-        {"id": case.id, "violations": [finding.as_dict() for finding in outcome.violations],
-         "warnings": [finding.as_dict() for finding in outcome.warnings]}
-        for case, outcome in ((case, rules.check(case, rule_sets, calendar)) for case in read)]}
+    return {"cases": [rules.report(case, rules.check(case, rule_sets, calendar)) for case in read]}

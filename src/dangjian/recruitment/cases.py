@@ -2,6 +2,7 @@
 recruitment check`` (docs/recruitment.md): one case or a list of cases, each with its steps'
 dates and facts. Every problem is named by case and field; nothing is guessed."""
 
+import contextlib
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -159,9 +160,7 @@ class _CaseReader:
 
     def date(self, value: Any, where: str) -> dt.date | None:
         if isinstance(value, str) and len(value) == 10:
-            try:
+            with contextlib.suppress(ValueError):
                 return dt.date.fromisoformat(value)
-            except ValueError:
-                pass
         self.problem(where, _("“%(value)s” is not a date; write it as 2021-09-12.") % {"value": value})
         return None

@@ -111,8 +111,14 @@ class Outcome:
     warnings: list[Finding] = field(default_factory=list)
 
 
+def report(case: Case, outcome: Outcome) -> dict:
+    """One case's findings as the check command and the API print them."""
+    return {"id": case.id, "violations": [finding.as_dict() for finding in outcome.violations],
+            "warnings": [finding.as_dict() for finding in outcome.warnings]}
+
+
 class UnknownRuleSet(ValueError):
-    pass
+    """A case names a rule set that is not configured (its readers check the name first)."""
 
 
 @dataclass(frozen=True)
@@ -423,11 +429,9 @@ def probation(case: Case, *, accepted_at: str, conversion_vote: str, months: int
         return None
     state = Probation(calendar.add_months(accepted.date, months))
     for vote in case.steps.get(conversion_vote, ()):
-        if until is not None and vote.date >= until:
+        if state.outcome or (until is not None and vote.date >= until):
             break
         outcome = vote.facts.get("outcome")
-        if state.outcome:
-            break
         if outcome == "extend" and not state.extended:
             state = Probation(calendar.add_months(state.ends_on, int(vote.facts.get("extension_months") or 0)),
                               extended=True)

@@ -88,7 +88,6 @@ class Plan:
 
 
 def _check_actor(actor, organization: Organization) -> None:
-    # ``actor=None`` is the command line, run by whoever holds the server.
     require_permission(actor, Permission.MANAGE_MEMBERS, organization.path,
                        _("Your role does not allow managing the members of this organisation."))
 

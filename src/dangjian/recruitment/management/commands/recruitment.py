@@ -34,10 +34,8 @@ class Command(BaseCommand):
         else:
             outcomes = [services.file_check(kept, rule_sets, calendar) for kept in self._kept(org)]
         if as_json:
-            self.stdout.write(json.dumps({"cases": [
-                {"id": case.id, "violations": [finding.as_dict() for finding in outcome.violations],
-                 "warnings": [finding.as_dict() for finding in outcome.warnings]}
-                for case, outcome in outcomes]}, ensure_ascii=False))
+            self.stdout.write(json.dumps({"cases": [rules.report(case, outcome) for case, outcome in outcomes]},
+                                         ensure_ascii=False))
         else:
             for case, outcome in outcomes:
                 self._write_text(case, outcome)
