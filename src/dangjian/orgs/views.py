@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from dangjian.accounts.roles import Permission
+from dangjian.core.forms import apply_errors
 from dangjian.core.scope import has_permission
 from dangjian.orgs import selectors, services
 from dangjian.orgs.forms import (
@@ -15,12 +16,6 @@ from dangjian.orgs.forms import (
     OrganizationCreateForm,
     OrganizationEditForm,
 )
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """Put a service's field errors on the form; unknown fields go to the top of the form."""
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 def _can(user, permission, organization) -> bool:
@@ -72,7 +67,7 @@ def create(request, code):
         try:
             organization = services.organization_create(actor=request.user, parent=parent, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("%(name)s has been created.") % {"name": organization.name})
             return redirect("orgs:detail", code=organization.code)
@@ -93,7 +88,7 @@ def edit(request, code):
         try:
             services.organization_update(actor=request.user, organization=organization, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("The changes have been saved."))
             return redirect("orgs:detail", code=organization.code)
@@ -118,7 +113,7 @@ def move(request, code):
             try:
                 services.organization_move(actor=request.user, organization=organization, new_parent=new_parent)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             except PermissionDenied as error:
                 form.add_error("new_parent", str(error))
             else:
@@ -141,7 +136,7 @@ def dissolve(request, code):
         try:
             services.organization_dissolve(actor=request.user, organization=organization, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("%(name)s has been dissolved.") % {"name": organization.name})
             return redirect("orgs:detail", code=organization.code)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from dangjian.core.forms import apply_errors
 from dangjian.members import rules
 from dangjian.members.forms_lifecycle import (
     AbroadForm,
@@ -30,7 +31,6 @@ from dangjian.members.selectors import lifecycle as selectors
 from dangjian.members.services import lifecycle as services
 from dangjian.members.services import residence
 from dangjian.orgs import selectors as org_selectors
-from dangjian.orgs.views import _apply_errors
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def action(request, pk, name):
         try:
             spec.service(actor=request.user, member=member, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, str(spec.done))
             return redirect("members:lifecycle", pk=member.pk)
@@ -113,7 +113,7 @@ def register_residence(request, pk):
         try:
             registration = residence.registration_register(actor=request.user, member=member, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Registered in the grid.") if registration.status == "confirmed"
                              else _("Registered; waiting for the residence community's confirmation."))
@@ -175,7 +175,7 @@ def transfer_receive(request, pk):
         try:
             services.transfer_receive(actor=request.user, transfer=transfer, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("%(name)s now belongs to %(org)s.")
                              % {"name": transfer.member.name, "org": transfer.to_org.name})
@@ -192,7 +192,7 @@ def transfer_refuse(request, pk):
         try:
             services.transfer_refuse(actor=request.user, transfer=transfer, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("The transfer has been refused."))
             return redirect("members:transfers_incoming")
@@ -245,7 +245,7 @@ def registration_reject(request, pk):
         try:
             residence.registration_reject(actor=request.user, registration=registration, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("The registration has been rejected."))
             return redirect("members:registrations_pending")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.roles import Permission
+from dangjian.core.forms import apply_errors
 from dangjian.core.scope import has_permission
 from dangjian.members.forms_register import MemberEditForm, MemberFilterForm, MemberForm
 from dangjian.members.selectors import register as selectors
@@ -18,12 +19,6 @@ from dangjian.members.services import register as services
 from dangjian.orgs import selectors as org_selectors
 
 YES_NO = {"yes": True, "no": False}
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """Put a service's field errors on the form; unknown fields go to the top of the form."""
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 def _filters(request, form) -> selectors.MemberFilters | None:
@@ -114,7 +109,7 @@ def create(request, code):
         try:
             member = services.member_create(actor=request.user, organization=organization, **_fields(form))
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("%(name)s has been entered in the register.") % {"name": member.name})
             return redirect("members:detail", pk=member.pk)
@@ -151,7 +146,7 @@ def edit(request, pk):
         try:
             services.member_update(actor=request.user, member=member, **_fields(form, editing=True))
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("The changes have been saved."))
             return redirect("members:detail", pk=member.pk)
