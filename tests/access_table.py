@@ -20,6 +20,7 @@ OpenAPI schema and fails, naming the route, when one has no entry here. To add a
 - ``ok``: the statuses of a successful call, by method.
 - ``writes``: a successful call changes organisations, counts, grids, accounts or roles; the
   matrix checks that it did, and that no denied call changed anything.
+- ``binary``: an API call whose success is a file, not JSON (its refusals are still JSON).
 """
 
 import datetime as dt
@@ -68,6 +69,7 @@ class Access:
     api: bool = False
     denied: int = 404
     writes: bool = False
+    binary: bool = False
 
 
 def ok(**statuses) -> dict[str, frozenset[int]]:
@@ -512,6 +514,27 @@ def _days_ago(days: int) -> str:
 
 ONE_CASE = {"id": "c1", "steps": {"1": {"date": "2020-03-01"}, "2": {"date": "2020-03-15"}}}
 
+
+def _recruitment_record(address: Callable[[int, int], str]) -> Callable[[Case], str]:
+    """The address of the application step of a file made in the case's grid branch."""
+    def url(case: Case) -> str:
+        file = factories.make_recruitment_file(case.org("grid"))
+        return address(file.pk, file.records.get().pk)
+    return url
+
+
+def _recruitment_document(address: Callable[[int], str]) -> Callable[[Case], str]:
+    return lambda case: address(factories.make_step_document(factories.make_recruitment_file(case.org("grid"))).pk)
+
+
+def _document_upload(case: Case) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    return {"documents": [SimpleUploadedFile("谈话记录.pdf", b"%PDF-1.4\n%%EOF\n")]}
+
+
+def _file_page(name: str) -> Callable[[Case], str]:
+    return _recruitment_file(lambda pk: reverse(name, args=[pk]))
+
 ACCESS.update({
     "dangjian_recruitment_api_list_files": Access(
         ("GET",), VIEW_MEMBERS, lambda case: "/api/recruitment/files", ok(get=200), api=True),
@@ -535,6 +558,41 @@ ACCESS.update({
     "dangjian_recruitment_api_funnel": Access(
         ("GET",), VIEW_MEMBERS, lambda case: f"/api/recruitment/funnel?org={case.org('community').code}",
         ok(get=200), view=VIEW_MEMBERS, api=True),
+    # The matrix sends JSON, not a multipart upload: a caller allowed to upload reaches the check
+    # that names the missing field (422); the others are refused before it.
+    "dangjian_recruitment_api_add_documents": Access(
+        ("POST",), MANAGE_MEMBERS,
+        _recruitment_record(lambda pk, record: f"/api/recruitment/files/{pk}/records/{record}/documents"),
+        ok(post=422), view=VIEW_MEMBERS, api=True),
+    "dangjian_recruitment_api_download_document": Access(
+        ("GET",), VIEW_MEMBERS, _recruitment_document(lambda pk: f"/api/recruitment/documents/{pk}"), ok(get=200),
+        view=VIEW_MEMBERS, api=True, binary=True),
+    "recruitment:home": Access(("GET",), VIEW_MEMBERS, fixed("recruitment:home"), ok(get=(200, 302))),
+    "recruitment:organization": Access(("GET",), VIEW_MEMBERS, page("recruitment:organization", "community"),
+                                       ok(get=200), view=VIEW_MEMBERS),
+    "recruitment:file_open": Access(
+        ("GET", "POST"), MANAGE_MEMBERS, page("recruitment:file_open", "grid"), ok(get=200, post=302),
+        view=VIEW_MEMBERS, writes=True,
+        payload=lambda case: {"name": "李申请", "id_number": factories.id_number(dt.date(1996, 4, 2)),
+                              "applied_on": _days_ago(5), "rules_name": "auto"}),
+    "recruitment:file": Access(("GET",), VIEW_MEMBERS, _file_page("recruitment:file"), ok(get=200),
+                               view=VIEW_MEMBERS),
+    "recruitment:file_print": Access(("GET",), VIEW_MEMBERS, _file_page("recruitment:file_print"), ok(get=200),
+                                     view=VIEW_MEMBERS),
+    "recruitment:step_new": Access(
+        ("GET", "POST"), MANAGE_MEMBERS,
+        _recruitment_file(lambda pk: reverse("recruitment:step_new", args=[pk]) + "?step=2"), ok(get=200, post=302),
+        view=VIEW_MEMBERS, writes=True, payload=lambda case: {"on": _days_ago(10)}),
+    "recruitment:file_end": Access(
+        ("GET", "POST"), MANAGE_MEMBERS, _file_page("recruitment:file_end"), ok(get=200, post=302),
+        view=VIEW_MEMBERS, writes=True, payload=lambda case: {"reason": "本人撤回申请"}),
+    "recruitment:documents_add": Access(
+        ("POST",), MANAGE_MEMBERS,
+        _recruitment_record(lambda pk, record: reverse("recruitment:documents_add", args=[pk, record])),
+        ok(post=302), view=VIEW_MEMBERS, payload=_document_upload),
+    "recruitment:document_download": Access(
+        ("GET",), VIEW_MEMBERS, _recruitment_document(lambda pk: reverse("recruitment:document_download", args=[pk])),
+        ok(get=200), view=VIEW_MEMBERS),
     "dangjian_recruitment_api_check": Access(
         ("POST",), AUTHENTICATED, lambda case: "/api/recruitment/check", ok(post=200), api=True,
         payload=lambda case: ONE_CASE),

@@ -5,6 +5,7 @@ import datetime as dt
 import itertools
 
 import factory
+from django.core.files.base import ContentFile
 
 from dangjian.accounts.models import User
 from dangjian.core import crypto, identity, pinyin
@@ -13,7 +14,7 @@ from dangjian.orgs import counts as rollup
 from dangjian.orgs import services as org_services
 from dangjian.orgs.models import Grid
 from dangjian.orgs.rules import Kind, Level
-from dangjian.recruitment.models import RecruitmentFile, StepRecord
+from dangjian.recruitment.models import RecruitmentFile, StepDocument, StepRecord
 
 PASSWORD = "Test-pass-9!"
 _sequence = itertools.count(1)
@@ -87,3 +88,12 @@ def make_recruitment_file(organization, *, name="王申请", birth=dt.date(1995,
         id_last4=number[-4:])
     StepRecord.objects.create(file=file, step="1", on=dt.date.today() - dt.timedelta(days=applied_days_ago))
     return file
+
+
+def make_step_document(file, *, name="申请书.pdf", content=b"%PDF-1.4\n%%EOF\n"):
+    """A PDF kept with ``file``'s first recorded step."""
+    document = StepDocument(record=file.records.first(), name=name, content_type="application/pdf", size=len(content),
+                            sha256="0" * 64)
+    document.content.save("document.pdf", ContentFile(content), save=False)
+    document.save()
+    return document

@@ -171,7 +171,8 @@ def _call(client, entry, method, url, payload, token):
 def _verdict(entry, method, response, expected) -> str | None:
     """What is wrong with ``response``, or None."""
     status = response.status_code
-    if entry.api and not response.get("Content-Type", "").startswith("application/json"):
+    if entry.api and not (entry.binary and status == 200) and not response.get("Content-Type", "").startswith(
+            "application/json"):
         return f"answered {status} with {response.get('Content-Type')} instead of JSON"
     if expected == "ok":
         return None if status in entry.ok[method] else f"expected one of {sorted(entry.ok[method])}, got {status}"

@@ -353,6 +353,8 @@ EXPECTED_OPERATIONS = {
     ("get", "/api/recruitment/files"), ("post", "/api/recruitment/files"), ("get", "/api/recruitment/files/{file_id}"),
     ("post", "/api/recruitment/files/{file_id}/steps"), ("post", "/api/recruitment/files/{file_id}/end"),
     ("get", "/api/recruitment/due"), ("get", "/api/recruitment/funnel"), ("post", "/api/recruitment/check"),
+    ("post", "/api/recruitment/files/{file_id}/records/{record_id}/documents"),
+    ("get", "/api/recruitment/documents/{document_id}"),
 }
 
 

@@ -97,3 +97,31 @@ def test_the_check_of_cases_from_elsewhere(tree, clerk_api):
     assert [(v["step"], v["rule"]) for v in case["violations"]] == [(2, "talk_within_one_month")]
     response = clerk_api.post("/api/recruitment/check", {"id": "c2", "steps": {"1": {"date": "2019-13-10"}}})
     assert response.status_code == 422 and "steps.1.date" in field_errors(response)["cases"]
+
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def test_documents_are_uploaded_listed_and_downloaded(tree, clerk_api, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    file = open_file(clerk_api, tree).json()
+    record_id = file["records"][0]["id"]
+    address = f"/api/recruitment/files/{file['id']}/records/{record_id}/documents"
+    client, headers = clerk_api.client, clerk_api.headers
+    refused = client.post(address, {"documents": [SimpleUploadedFile("申请书.pdf", b"MZ\x90\x00")]}, **headers)
+    assert refused.status_code == 422 and "申请书.pdf" in field_errors(refused)["documents"]
+    missing = client.post(address, {}, **headers)
+    assert missing.status_code == 422 and "documents" in field_errors(missing)
+
+    kept = client.post(address, {"documents": [SimpleUploadedFile("申请书.pdf", PDF)]}, **headers)
+    assert kept.status_code == 201
+    (document,) = kept.json()
+    assert document["name"] == "申请书.pdf" and document["content_type"] == "application/pdf" and document["size"] == len(PDF)
+    assert clerk_api.get(f"/api/recruitment/files/{file['id']}").json()["records"][0]["documents"] == [document]
+    download = client.get(document["url"], **headers)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
+
+    other = client.get(document["url"].replace(str(document["id"]), str(document["id"] + 1)), **headers)
+    assert other.status_code == 404

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
+    path("recruitment/", include("dangjian.recruitment.views")),
     path("audit/", include("dangjian.core.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", api.urls),

@@ -25,6 +25,7 @@ class AuditAction(models.TextChoices):
     UNLOCK = "unlock", _("Account unlocked")
     EXPORT = "export", _("Export")
     REVEAL = "reveal", _("Reveal of a masked value")
+    DOWNLOAD = "download", _("Document downloaded")
     DENIED = "denied", _("Access denied")
 
 

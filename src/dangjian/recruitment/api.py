@@ -6,18 +6,19 @@ step that breaks a rule, a 422 naming each rule with its source and dates."""
 import datetime as dt
 from typing import Any, Literal
 
-from django.core.exceptions import ValidationError
-from django.http import Http404
-from ninja import Query, Router, Schema, Status
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import Field
 
 from dangjian.accounts.roles import Permission
-from dangjian.core import identity
 from dangjian.core.selectors import working_days
 from dangjian.members.api.register import OrgRef
 from dangjian.orgs import selectors as org_selectors
 from dangjian.recruitment import cases, rules, selectors, services
-from dangjian.recruitment.models import RecruitmentFile, Stage
+from dangjian.recruitment.models import RecruitmentFile, Stage, StepDocument
 
 router = Router(tags=["recruitment"])
 PAGE_SIZE = 50
@@ -35,7 +36,17 @@ class FileOut(Schema):
     ended_on: dt.date | None
 
 
+class DocumentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    url: str = Field(description="Where to download it (GET, the same credentials).")
+
+
 class RecordOut(Schema):
+    id: int
     step: str
     step_name: str
     on: dt.date
@@ -43,6 +54,7 @@ class RecordOut(Schema):
     note: str
     excepted_rules: list[str]
     exception_reason: str
+    documents: list[DocumentOut]
 
 
 class FindingOut(Schema):
@@ -122,10 +134,15 @@ class CheckOut(Schema):
 
 
 def _out(file: RecruitmentFile) -> dict:
-    return {"id": file.pk, "name": file.name, "id_number": identity.mask_id_number(file.id_number),
+    return {"id": file.pk, "name": file.name, "id_number": file.masked_id_number,
             "organization": {"code": file.organization.code, "name": file.organization.name}, "stage": file.stage,
             "rules": file.rules, "next_due_on": file.next_due_on, "next_due_step": file.next_due_step,
             "ended_on": file.ended_on}
+
+
+def _document(document: StepDocument) -> dict:
+    return {"id": document.pk, "name": document.name, "content_type": document.content_type, "size": document.size,
+            "sha256": document.sha256, "url": f"/api/recruitment/documents/{document.pk}"}
 
 
 def _detail(file: RecruitmentFile) -> dict:
@@ -134,11 +151,13 @@ def _detail(file: RecruitmentFile) -> dict:
     step_names = {step.number: str(step.name) for rule_set in rule_sets for step in rule_set.steps}
     return _out(file) | {
         "sex": file.sex, "birth_date": file.birth_date,
-        "phone": identity.mask_phone(file.phone) if file.phone_sealed else "", "member_id": file.member_id,
+        "phone": file.masked_phone, "member_id": file.member_id,
         "end_reason": file.end_reason,
-        "records": [{"step": record.step, "step_name": step_names.get(record.step, ""), "on": record.on,
-                     "facts": record.facts, "note": record.note, "excepted_rules": record.excepted_rules,
-                     "exception_reason": record.exception_reason} for record in file.records.all()],
+        "records": [{"id": record.pk, "step": record.step, "step_name": step_names.get(record.step, ""),
+                     "on": record.on, "facts": record.facts, "note": record.note,
+                     "excepted_rules": record.excepted_rules, "exception_reason": record.exception_reason,
+                     "documents": [_document(document) for document in record.documents.all()]}
+                    for record in file.records.all()],
         "violations": findings["violations"], "warnings": findings["warnings"],
     }
 
@@ -183,6 +202,31 @@ def record_step(request, file_id: int, payload: StepIn):
     services.step_record(actor=request.user, file=file, step=payload.step, on=payload.on, facts=payload.facts,
                          note=payload.note, exception_reason=payload.exception_reason)
     return Status(201, _detail(selectors.file_for(request.user, file_id)))
+
+
+@router.post("/files/{file_id}/records/{record_id}/documents", response={201: list[DocumentOut]},
+             summary="Keep documents with a recorded step")
+def add_documents(request, file_id: int, record_id: int, documents: File[list[UploadedFile]] = None):
+    """A multipart upload of one or more files in the field `documents`: PDF, JPEG, PNG or
+    .docx, each within the deployment's size limit. One bad file refuses them all."""
+    file = selectors.file_for(request.user, file_id)
+    if not selectors.can_manage(request.user, file):
+        raise PermissionDenied
+    record = selectors.record_for(request.user, file, record_id)
+    if not documents:
+        raise ValidationError({"documents": _("Send the documents as the multipart field “documents”.")})
+    kept = services.documents_attach(actor=request.user, record=record, uploaded=documents)
+    return Status(201, [_document(document) for document in kept])
+
+
+@router.get("/documents/{document_id}", summary="Download a step's document", response={200: None},
+            openapi_extra={"responses": {200: {"description": "The document, as an attachment.",
+                                               "content": {"application/octet-stream": {}}}}})
+def download_document(request, document_id: int):
+    document = services.document_download(actor=request.user,
+                                          document=selectors.document_for(request.user, document_id))
+    return FileResponse(document.content.open("rb"), as_attachment=True, filename=document.name,
+                        content_type=document.content_type)
 
 
 @router.post("/files/{file_id}/end", response=FileDetailOut, summary="End a file before probation")

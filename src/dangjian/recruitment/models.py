@@ -1,10 +1,12 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core import crypto
+from dangjian.core import crypto, identity
 from dangjian.core.fields import PathField
 from dangjian.members.models import Sex
 
@@ -78,6 +80,14 @@ class RecruitmentFile(models.Model):
     def phone(self) -> str:
         return crypto.unseal(self.phone_sealed) if self.phone_sealed else ""
 
+    @property
+    def masked_id_number(self) -> str:
+        return identity.mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return identity.mask_phone(self.phone) if self.phone_sealed else ""
+
 
 class StepRecord(models.Model):
     """One step that happened: its date, its facts (counts, dates, outcome: the case format of
@@ -103,3 +113,32 @@ class StepRecord(models.Model):
 
     def __str__(self):
         return f"{self.step} {self.on.isoformat()}"
+
+
+def _document_path(document: "StepDocument", filename: str) -> str:
+    # A random name on disk: the person's name or the document's title never reaches a path.
+    return f"recruitment/{document.record.file_id}/{uuid.uuid4().hex}.{filename.rsplit('.', 1)[-1]}"
+
+
+class StepDocument(models.Model):
+    """A document of a recorded step (application letter, minutes, ballots, forms), kept outside
+    the web root and given only to those who may see the file."""
+
+    record = models.ForeignKey(StepRecord, on_delete=models.CASCADE, related_name="documents",
+                               verbose_name=_("recorded step"))
+    content = models.FileField(_("content"), upload_to=_document_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("step document")
+        verbose_name_plural = _("step documents")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name

@@ -144,6 +144,13 @@ def rule_set_on(rule_sets: Sequence[RuleSet], day: dt.date) -> RuleSet:
     return in_force[-1] if in_force else ordered[0]
 
 
+def governing_set(rule_sets: Sequence[RuleSet], name: str, day: dt.date) -> RuleSet:
+    """The set that judges a step of a file on ``day``: the one the file names, or, for "auto",
+    the one in force that day."""
+    named = [rule_set for rule_set in rule_sets if rule_set.name == name]
+    return named[0] if named else rule_set_on(rule_sets, day)
+
+
 def check(case: Case, rule_sets: Sequence[RuleSet], working_days: WorkingDays) -> Outcome:
     """Every rule over every recorded step, each step judged by the set in force on its date
     (``case.rules == "auto"``) or by the set the case names."""
@@ -497,6 +504,48 @@ KINDS: dict[str, Callable[[_Context, Rule, str, int, Occurrence], Result]] = {
     "conversion_vote": _conversion_vote,
 }
 
+
+
+def _people_facts(rule: Rule) -> tuple[str, ...]:
+    fact = rule.params["fact"]
+    return (fact, f"{fact}_not_full_members", *((f"{fact}_under_discipline",) if rule.params.get("discipline") else ()))
+
+
+# The facts each rule kind reads from the step it judges; a form asks for these and no others.
+_FACTS: dict[str, Callable[[Rule], tuple[str, ...]]] = {
+    "people": _people_facts,
+    "decided_by": lambda rule: ("decided_by",),
+    "training": lambda rule: ("days", "hours"),
+    "vote": lambda rule: ("eligible", "present", "yes", "written_yes", "candidates"),
+    "approver": lambda rule: ("approver",),
+    "leaving_soon": lambda rule: ("leaving_on",),
+    "conversion_vote": lambda rule: ("outcome", "extension_months"),
+    "public_notice": lambda rule: ("notice_start", "notice_end"),
+    "within_months": lambda rule: ("reason",) if rule.params.get("special_case_months") else (),
+}
+
+
+def facts_asked(rule_set: RuleSet, number: str) -> tuple[str, ...]:
+    """The facts the rules of ``rule_set`` read from step ``number``, in the order the rules
+    give them: the political review's outcome on the review, a notice on its step or on the
+    filing that may carry it."""
+    asked: list[str] = []
+    for rule in rule_set.rules:
+        if rule.step == number and rule.kind in _FACTS:
+            asked += _FACTS[rule.kind](rule)
+        if rule.kind == "vetting_passed" and rule.params["vetting"] == number:
+            asked.append("passed")
+        if rule.kind == "public_notice" and rule.params.get("or_on") == number:
+            asked += _FACTS["public_notice"](rule)
+    return tuple(dict.fromkeys(asked))
+
+
+def next_steps(case: Case, rule_set: RuleSet) -> list[Step]:
+    """The steps that may be recorded next: each whose predecessors have all happened and that
+    has not happened yet (or repeats), in the order of the 细则."""
+    return [step for step in rule_set.steps
+            if all(case.first(before) is not None for before in step.after)
+            and (step.repeatable or case.first(step.number) is None)]
 
 # --- what is due ------------------------------------------------------------------------------------
 

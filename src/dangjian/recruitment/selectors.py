@@ -7,10 +7,10 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 
 from dangjian.accounts.roles import Permission
-from dangjian.core.scope import PATH_END, Scope, scope_for
+from dangjian.core.scope import PATH_END, Scope, has_permission, scope_for
 from dangjian.orgs.models import Organization
 from dangjian.recruitment import standard
-from dangjian.recruitment.models import RecruitmentFile, Stage
+from dangjian.recruitment.models import RecruitmentFile, Stage, StepDocument, StepRecord
 from dangjian.recruitment.rules import RuleSet
 
 
@@ -22,6 +22,11 @@ def recruitment_scope(user) -> Scope:
     return scope_for(user, Permission.VIEW_MEMBERS)
 
 
+def scope_roots(user) -> QuerySet:
+    """The organisations at the top of ``user``'s recruitment scope."""
+    return Organization.objects.filter(path__in=recruitment_scope(user).paths).order_by("path")
+
+
 def visible_files(user) -> QuerySet:
     return recruitment_scope(user).filter(RecruitmentFile.objects.all())
 
@@ -29,7 +34,30 @@ def visible_files(user) -> QuerySet:
 def file_for(user, pk: int) -> RecruitmentFile:
     """The file if ``user`` may see it; 404 whether it is outside the scope or absent."""
     return recruitment_scope(user).get_or_404(
-        RecruitmentFile.objects.select_related("organization").prefetch_related("records"), pk=pk)
+        RecruitmentFile.objects.select_related("organization").prefetch_related(
+            "records__documents", "records__recorded_by"), pk=pk)
+
+
+def can_manage(user, file_or_organization) -> bool:
+    """Whether ``user`` may record steps and documents of files there."""
+    path = getattr(file_or_organization, "org_path", None) or file_or_organization.path
+    return has_permission(user, Permission.MANAGE_MEMBERS, path)
+
+
+def may_grant_exceptions(user, file: RecruitmentFile) -> bool:
+    return has_permission(user, Permission.GRANT_EXCEPTIONS, file.org_path)
+
+
+def record_for(user, file: RecruitmentFile, pk: int) -> StepRecord:
+    """A recorded step of ``file`` (already read within ``user``'s scope); 404 for another's."""
+    return recruitment_scope(user).get_or_404(StepRecord.objects.select_related("file"), "file__org_path",
+                                              pk=pk, file=file)
+
+
+def document_for(user, pk: int) -> StepDocument:
+    """A step's document if ``user`` may see its file; 404 otherwise."""
+    return recruitment_scope(user).get_or_404(StepDocument.objects.select_related("record__file"),
+                                              "record__file__org_path", pk=pk)
 
 
 def files_under(user, organization: Organization) -> QuerySet:

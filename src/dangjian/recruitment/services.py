@@ -6,14 +6,16 @@ audit line; a refused one changes nothing."""
 
 import dataclasses
 import datetime as dt
+import hashlib
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.roles import Permission
-from dangjian.core import audit, crypto, identity
+from dangjian.core import audit, crypto, identity, uploads
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import require_permission
 from dangjian.core.selectors import working_days
@@ -21,7 +23,7 @@ from dangjian.members.models import Category, LeavingReason, Member
 from dangjian.members.services import lifecycle, register
 from dangjian.orgs.models import Organization
 from dangjian.recruitment import cases, rules, selectors
-from dangjian.recruitment.models import RecruitmentFile, Stage, StepRecord
+from dangjian.recruitment.models import RecruitmentFile, Stage, StepDocument, StepRecord
 
 APPLICATION, ACTIVIST, CANDIDATE, ADMISSION_VOTE, APPROVAL = "1", "3", "7", "15", "17"
 CONVERSION_VOTE, CONVERSION_APPROVAL, ARCHIVE = "23", "24", "25"
@@ -111,10 +113,10 @@ def _key(finding: rules.Finding) -> tuple[str, str, str]:
 
 @transaction.atomic
 def step_record(*, actor, file: RecruitmentFile, step: str, on: dt.date, facts: dict | None = None, note: str = "",
-                exception_reason: str = "") -> StepRecord:
-    """Record that ``step`` happened on ``on``. Refused, naming each rule with its source and
-    dates, when it breaks a rule that the file did not break before; recorded all the same when
-    an actor who may grant exceptions gives the reason."""
+                exception_reason: str = "", documents=()) -> StepRecord:
+    """Record that ``step`` happened on ``on``, with its ``documents`` (uploaded files). Refused,
+    naming each rule with its source and dates, when it breaks a rule that the file did not break
+    before; recorded all the same when an actor who may grant exceptions gives the reason."""
     _require(actor, Permission.MANAGE_MEMBERS, file.org_path)
     file = RecruitmentFile.objects.select_for_update().get(pk=file.pk)
     # A full member's file still takes its archiving.
@@ -150,6 +152,8 @@ def step_record(*, actor, file: RecruitmentFile, step: str, on: dt.date, facts: 
     audit.record(AuditAction.UPDATE, actor=actor, obj=file, org_path=file.org_path, changes={"recruitment_step": {
         "step": step, "on": on.isoformat(), "facts": record.facts, "excepted_rules": record.excepted_rules,
         "exception_reason": record.exception_reason}})
+    if documents:
+        documents_attach(actor=actor, record=record, uploaded=list(documents))
     _advance(actor, file, record, [*records, record], rule_sets)
     return record
 
@@ -187,9 +191,7 @@ def _set_next_due(file: RecruitmentFile, records: list[StepRecord], rule_sets) -
     file.next_due_on, file.next_due_step, file.next_due_rule = None, "", ""
     if file.stage in (Stage.ENDED, Stage.FULL):
         return
-    named = [rule_set for rule_set in rule_sets if rule_set.name == file.rules]
-    rule_set = named[0] if named else rules.rule_set_on(rule_sets, timezone.localdate())
-    waiting = rules.deadlines(_case(file, records), rule_set)
+    waiting = rules.deadlines(_case(file, records), rules.governing_set(rule_sets, file.rules, timezone.localdate()))
     if waiting:
         file.next_due_on, file.next_due_step, file.next_due_rule = waiting[0].due, waiting[0].step, waiting[0].rule
 
@@ -225,3 +227,49 @@ def file_end(*, actor, file: RecruitmentFile, on: dt.date, reason: str) -> Recru
     audit.record(AuditAction.UPDATE, actor=actor, obj=file, org_path=file.org_path,
                  changes={"recruitment_file": {"ended_on": on.isoformat(), "reason": reason}})
     return file
+
+
+def _digest(uploaded) -> str:
+    digest = hashlib.sha256()
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    uploaded.seek(0)
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def documents_attach(*, actor, record: StepRecord, uploaded: list) -> list[StepDocument]:
+    """Keep ``uploaded`` documents with a recorded step. Every file is checked before any is
+    kept: one that is too large or not a document we keep refuses them all."""
+    file = record.file
+    _require(actor, Permission.MANAGE_MEMBERS, file.org_path)
+    if not uploaded:
+        raise ValidationError({"documents": _("Choose at least one document.")})
+    problems, types = [], []
+    for item in uploaded:
+        try:
+            types.append(uploads.document_type(item, max_bytes=settings.DANGJIAN_DOCUMENT_MAX_BYTES))
+        except uploads.UploadRefused as refused:
+            problems.append(str(refused))
+    if problems:
+        raise ValidationError({"documents": problems})
+    kept = []
+    for item, content_type in zip(uploaded, types, strict=True):
+        document = StepDocument(record=record, name=uploads.display_name(item.name), content_type=content_type,
+                                size=item.size, sha256=_digest(item), uploaded_by=_user(actor))
+        document.content.save(f"document.{uploads.DOCUMENT_TYPES[content_type]}", item, save=False)
+        document.save()
+        kept.append(document)
+    audit.record(AuditAction.UPDATE, actor=actor, obj=file, org_path=file.org_path, changes={"recruitment_documents": {
+        "step": record.step, "on": record.on.isoformat(),
+        "documents": [{"name": document.name, "sha256": document.sha256} for document in kept]}})
+    return kept
+
+
+def document_download(*, actor, document: StepDocument) -> StepDocument:
+    """Note in the audit trail that ``actor`` took a copy of ``document`` (it may hold personal
+    data), and give it back to be sent."""
+    file = document.record.file
+    audit.record(AuditAction.DOWNLOAD, actor=actor, obj=file, org_path=file.org_path, changes={
+        "recruitment_document": {"step": document.record.step, "name": document.name, "sha256": document.sha256}})
+    return document

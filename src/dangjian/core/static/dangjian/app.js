@@ -30,3 +30,7 @@ document.addEventListener("click", async (event) => {
   item.setAttribute("aria-expanded", "true");
   toggle.textContent = "▾";
 });
+
+document.addEventListener("click", (event) => {
+  if (event.target.closest("button[data-print]")) window.print();
+});
