@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -27,25 +28,49 @@ class CaseFormatError(ValueError):
         self.problems = problems
 
 
+CASE_KEYS = ("id", "rules", "birth_date", "steps")
+# A case brought into the platform also says who the person is and which branch keeps the file.
+PERSON_KEYS = ("name", "id_number", "org", "phone")
+
+
+@dataclass(frozen=True)
+class ImportedCase:
+    case: Case
+    name: str
+    id_number: str
+    org: str = ""
+    phone: str = ""
+
+
 def read_cases(data: Any, rule_set_names: tuple[str, ...]) -> list[Case]:
     """The cases in ``data`` (parsed JSON: one case, or a list of them). Raises CaseFormatError
     naming every problem found."""
+    return [case for case, _person in _read_all(data, rule_set_names, people=False)]
+
+
+def read_imports(data: Any, rule_set_names: tuple[str, ...]) -> list[ImportedCase]:
+    """The cases in ``data`` with the person each is about (``name`` and ``id_number``
+    required, ``org`` and ``phone`` optional), to be kept in the platform."""
+    return [ImportedCase(case, **person) for case, person in _read_all(data, rule_set_names, people=True)]
+
+
+def _read_all(data: Any, rule_set_names: tuple[str, ...], *, people: bool) -> list[tuple[Case, dict]]:
     items = data if isinstance(data, list) else [data]
     problems: list[str] = []
-    cases = []
+    read = []
     seen: dict[str, int] = {}
     for position, item in enumerate(items, start=1):
-        reader = _CaseReader(position, rule_set_names)
+        reader = _CaseReader(position, rule_set_names, people=people)
         case = reader.read(item)
         if case is not None and case.id in seen:
             reader.problem("id", _("the id “%(id)s” is also case %(other)s's.") % {"id": case.id, "other": seen[case.id]})
         problems += reader.problems
         if case is not None:
             seen.setdefault(case.id, position)
-            cases.append(case)
+            read.append((case, reader.person))
     if problems:
         raise CaseFormatError(problems)
-    return cases
+    return read
 
 
 def read_facts(raw: Any) -> dict:
@@ -75,9 +100,12 @@ def case_of_records(case_id: str, *, birth_date: dt.date | None, rules: str, rec
 
 
 class _CaseReader:
-    def __init__(self, position: int | None, rule_set_names: tuple[str, ...]):
+    def __init__(self, position: int | None, rule_set_names: tuple[str, ...], *, people: bool = False):
         self.name = _("case %(n)s") % {"n": position} if position is not None else ""
         self.rule_set_names = rule_set_names
+        self.keys = CASE_KEYS + (PERSON_KEYS if people else ())
+        self.people = people
+        self.person: dict[str, str] = {}
         self.problems: list[str] = []
 
     def problem(self, where: str, message: str) -> None:
@@ -90,8 +118,10 @@ class _CaseReader:
             return None
         if isinstance(item.get("id"), str | int) and str(item["id"]).strip():
             self.name = _("case “%(id)s”") % {"id": item["id"]}
-        for key in sorted(set(item) - {"id", "rules", "birth_date", "steps"}):
-            self.problem(key, _("not a field of a case (id, rules, birth_date, steps)."))
+        for key in sorted(set(item) - set(self.keys)):
+            self.problem(key, _("not a field of a case (%(fields)s).") % {"fields": ", ".join(self.keys)})
+        if self.people:
+            self.read_person(item)
         case_id = str(item.get("id", "")).strip() or self.name
         rules = item.get("rules", "auto")
         if rules != "auto" and rules not in self.rule_set_names:
@@ -114,6 +144,16 @@ class _CaseReader:
         if self.problems:
             return None
         return Case(id=case_id, steps=steps, birth_date=birth_date, rules=rules)
+
+    def read_person(self, item: dict) -> None:
+        for key, required in (("name", True), ("id_number", True), ("org", False), ("phone", False)):
+            value = item.get(key)
+            if value is None and not required:
+                continue
+            if not isinstance(value, str) or not value.strip():
+                self.problem(key, _("a text; it is required.") if required else _("a text."))
+            else:
+                self.person[key] = value.strip()
 
     def occurrence(self, entry: Any, where: str) -> Occurrence | None:
         if not isinstance(entry, dict):

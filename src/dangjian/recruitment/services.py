@@ -11,13 +11,14 @@ import hashlib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.roles import Permission
 from dangjian.core import audit, crypto, identity, uploads
 from dangjian.core.models import AuditAction
-from dangjian.core.scope import require_permission
+from dangjian.core.scope import PATH_END, require_permission
 from dangjian.core.selectors import working_days
 from dangjian.members.models import Category, LeavingReason, Member
 from dangjian.members.services import lifecycle, register
@@ -273,3 +274,132 @@ def document_download(*, actor, document: StepDocument) -> StepDocument:
     audit.record(AuditAction.DOWNLOAD, actor=actor, obj=file, org_path=file.org_path, changes={
         "recruitment_document": {"step": document.record.step, "name": document.name, "sha256": document.sha256}})
     return document
+
+
+def _stage_of(case: rules.Case) -> tuple[str, dt.date | None]:
+    """The stage a file brought in with its steps has reached, and when it ended if it did:
+    the same stages recording the steps one by one reaches."""
+    decided = [vote for vote in case.steps.get(CONVERSION_VOTE, ()) if vote.facts.get("outcome") in ("confirm", "cancel")]
+    approval = case.first(CONVERSION_APPROVAL)
+    if decided and approval is not None:
+        if decided[-1].facts["outcome"] == "confirm":
+            return Stage.FULL, None
+        return Stage.ENDED, approval.date
+    reached = [stage for number, stage in STAGE_AFTER.items() if case.first(number) is not None]
+    return (reached[-1] if reached else Stage.APPLICANT), None
+
+
+@dataclasses.dataclass
+class _Incoming:
+    item: cases.ImportedCase
+    organization: Organization
+    id_number: str
+    phone: str
+    hash: str
+
+
+def _same_records(file: RecruitmentFile, case: rules.Case) -> bool:
+    kept = sorted((record.step, record.on, record.facts) for record in file.records.all())
+    brought = sorted((number, occurrence.date, cases.stored_facts(dict(occurrence.facts)))
+                     for number, occurrences in case.steps.items() for occurrence in occurrences)
+    return kept == brought
+
+
+def files_import(*, actor, organization: Organization, imported: list[cases.ImportedCase], apply: bool) -> dict:
+    """Bring old recruitment files into the platform under ``organization`` as they were kept,
+    rule-breaking steps included: the check then audits them with the files recorded here. A
+    person who is in the register is linked to their file. All or nothing: any problem, named by
+    case and field, keeps every file out; a case already brought in unchanged is left as it is.
+    Without ``apply`` nothing is written and the report says what would be."""
+    _require(actor, Permission.MANAGE_MEMBERS, organization.path)
+    today = timezone.localdate()
+    errors: list[dict] = []
+
+    def problem(item, field: str, message: str) -> None:
+        errors.append({"case": item.case.id, "field": field, "message": message})
+
+    codes = {item.org for item in imported if item.org}
+    branches = {branch.code: branch for branch in Organization.objects.filter(
+        code__in=codes, path__gte=organization.path, path__lt=organization.path + PATH_END)}
+    incoming: list[_Incoming] = []
+    first_case_of: dict[str, str] = {}
+    for item in imported:
+        branch = branches.get(item.org) if item.org else organization
+        if branch is None:
+            problem(item, "org", _("No organisation with the code %(code)s under %(name)s.") % {
+                "code": item.org, "name": organization.name})
+        if len(item.name) > 50:
+            problem(item, "name", _("A name of 1 to 50 characters."))
+        try:
+            number = identity.normalise_id_number(item.id_number, today=today)
+        except identity.InvalidIdNumber as error:
+            problem(item, "id_number", str(error))
+            continue
+        try:
+            phone = identity.normalise_phone(item.phone) if item.phone else ""
+        except identity.InvalidPhone as error:
+            problem(item, "phone", str(error))
+        if item.case.birth_date is not None and item.case.birth_date != identity.birth_date_of(number):
+            problem(item, "birth_date", _("%(date)s is not the birth date in the ID number.") % {
+                "date": item.case.birth_date.isoformat()})
+        future = sorted(number_ for number_, occurrences in item.case.steps.items()
+                        if any(occurrence.date > today for occurrence in occurrences))
+        if future:
+            problem(item, "steps", _("Steps %(steps)s are dated in the future.") % {"steps": ", ".join(future)})
+        hash_ = crypto.lookup_hash(number)
+        if hash_ in first_case_of:
+            problem(item, "id_number", _("The same person as case %(other)s.") % {"other": first_case_of[hash_]})
+        first_case_of.setdefault(hash_, item.case.id)
+        if branch is not None:
+            incoming.append(_Incoming(item, branch, number, phone, hash_))
+
+    existing = {file.id_number_hash: file for file in RecruitmentFile.objects.filter(
+        id_number_hash__in=[entry.hash for entry in incoming]).prefetch_related("records").order_by("pk")}
+    new = []
+    for entry in incoming:
+        kept = existing.get(entry.hash)
+        if kept is None:
+            new.append(entry)
+        elif kept.organization_id != entry.organization.pk or not _same_records(kept, entry.item.case):
+            problem(entry.item, "id_number", _("This person already has a recruitment file in the platform (%(org)s); "
+                                               "it is not replaced.") % {"org": kept.organization.name})
+    report = {"cases": len(imported), "created": len(new), "unchanged": len(incoming) - len(new), "errors": errors}
+    if errors:
+        report["created"] = report["unchanged"] = 0
+        return report
+    if apply and new:
+        _import_new(actor, organization, new)
+    return report
+
+
+@transaction.atomic
+def _import_new(actor, organization: Organization, new: list[_Incoming]) -> None:
+    rule_sets = selectors.rule_sets()
+    # A current member wins over an earlier record of the same person who left: the last of
+    # each hash is kept, and the current one sorts last.
+    members = dict(Member.objects.filter(id_number_hash__in=[entry.hash for entry in new], recruitment_file__isnull=True)
+                   .order_by(F("left_on").desc(nulls_last=True), "pk").values_list("id_number_hash", "pk"))
+    files, records_of = [], []
+    for entry in new:
+        case = entry.item.case
+        stage, ended_on = _stage_of(case)
+        file = RecruitmentFile(
+            organization=entry.organization, org_path=entry.organization.path, name=entry.item.name,
+            sex=identity.sex_of(entry.id_number), birth_date=identity.birth_date_of(entry.id_number),
+            id_number_sealed=crypto.seal(entry.id_number), id_number_hash=entry.hash, id_last4=entry.id_number[-4:],
+            phone_sealed=crypto.seal(entry.phone) if entry.phone else None, phone_last4=entry.phone[-4:],
+            rules=case.rules, stage=stage, member_id=members.get(entry.hash), ended_on=ended_on,
+            end_reason=str(LeavingReason.PROBATION_CANCELLED.label) if stage == Stage.ENDED else "")
+        records = [StepRecord(step=number, on=occurrence.date, facts=cases.stored_facts(dict(occurrence.facts)),
+                              recorded_by=_user(actor))
+                   for number, occurrences in case.steps.items() for occurrence in occurrences]
+        _set_next_due(file, records, rule_sets)
+        files.append(file)
+        records_of.append(records)
+    RecruitmentFile.objects.bulk_create(files, batch_size=1000)
+    for file, records in zip(files, records_of, strict=True):
+        for record in records:
+            record.file = file
+    StepRecord.objects.bulk_create([record for records in records_of for record in records], batch_size=2000)
+    audit.record(AuditAction.CREATE, actor=actor, obj=organization, org_path=organization.path, changes={
+        "recruitment_import": {"files": len(files), "file_ids": [file.pk for file in files]}})
