@@ -115,3 +115,21 @@ def test_generate_city_refuses_to_overwrite_without_replace(tmp_path, settings):
 def test_generate_city_needs_a_positive_number(tmp_path):
     with pytest.raises(CommandError, match="--members"):
         call_command("generate_city", "--members", "0", stdout=open(tmp_path / "out.txt", "w"))
+
+
+def test_demo_recruitment_files_reach_every_stage_and_break_only_the_rules_meant(demo_accounts):
+    from dangjian.core.selectors import working_days
+    from dangjian.recruitment import selectors as recruitment_selectors
+    from dangjian.recruitment import services as recruitment_services
+    from dangjian.recruitment.models import RecruitmentFile, Stage
+
+    files = list(recruitment_selectors.files_for_audit(Organization.objects.get(depth=1)))
+    assert len(files) > 20
+    assert {file.stage for file in files} >= {Stage.APPLICANT, Stage.ACTIVIST, Stage.CANDIDATE, Stage.PROBATIONARY,
+                                              Stage.FULL}
+    assert RecruitmentFile.objects.filter(next_due_on__isnull=False).exists()
+    rule_sets, calendar = recruitment_selectors.rule_sets(), working_days()
+    broken = {finding.rule for file in files
+              for finding in recruitment_services.file_check(file, rule_sets, calendar)[1].violations}
+    assert broken <= {"talk_within_one_month", "admission_vote", "public_notice_five_working_days"}
+    assert "talk_within_one_month" in broken

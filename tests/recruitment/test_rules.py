@@ -20,8 +20,11 @@ from dangjian.recruitment.rules import (
     Step,
     check,
     deadlines,
+    facts_asked,
     full_member_on,
+    governing_set,
     majority,
+    next_steps,
     rule_set_on,
 )
 
@@ -530,3 +533,59 @@ def test_an_extension_moves_the_conversion_deadline():
     steps = up_to("24", extended(6))
     assert [(d.step, d.due) for d in deadlines(case_of(steps, rules="2014"), BY_NAME["2014"])] == [
         ("23", day("2021-12-01"))]
+
+
+# --- what the pages ask and offer ----------------------------------------------------------------
+
+@pytest.mark.parametrize("rules, number, expected", [
+    ("2014", "1", ()),
+    ("2014", "5", ("mentors", "mentors_not_full_members")),
+    ("2014", "7", ("decided_by",)),
+    ("2026", "7", ("decided_by", "notice_start", "notice_end")),
+    ("2014", "8", ()),
+    ("2026", "8", ("notice_start", "notice_end")),
+    ("2014", "9", ("sponsors", "sponsors_not_full_members", "sponsors_under_discipline")),
+    ("2014", "10", ("passed",)),
+    ("2014", "11", ("days", "hours")),
+    ("2014", "15", ("leaving_on", "eligible", "present", "yes", "written_yes", "candidates")),
+    ("2014", "17", ("reason", "approver")),
+    ("2014", "23", ("eligible", "present", "yes", "written_yes", "candidates", "outcome", "extension_months")),
+])
+def test_a_step_asks_for_the_facts_its_rules_read(rules, number, expected):
+    assert facts_asked(BY_NAME[rules], number) == expected
+
+
+def test_every_fact_of_a_step_is_asked_for_there():
+    """A step's form asks for what either set reads there: every fact of the clean file."""
+    for number, entries in clean_steps().items():
+        asked = {name for rule_set in SETS for name in facts_asked(rule_set, number)}
+        for _date, facts in entries:
+            assert set(facts) <= asked, number
+
+
+def offered(steps) -> list[str]:
+    return [step.number for step in next_steps(case_of(steps, rules="auto"), BY_NAME["2026"])]
+
+
+def test_the_steps_offered_next_follow_the_order_of_the_rules():
+    steps = clean_steps()
+    assert offered({"1": steps["1"]}) == ["2"]
+    assert offered({key: steps[key] for key in ("1", "2", "3")}) == ["4", "5"]
+    assert offered({key: steps[key] for key in ("1", "2", "3", "4", "5")}) == ["6"]
+    # An assessment repeats; the candidate may be named once the filing and one assessment are in.
+    assert offered({key: steps[key] for key in ("1", "2", "3", "4", "5", "6")}) == ["6", "7"]
+    after_seven = {key: entries for key, entries in steps.items() if int(key) <= 7}
+    assert offered(after_seven) == ["8", "9", "10", "11"]
+
+
+def test_assessments_are_not_offered_once_a_later_stage_began():
+    until_approval = {key: entries for key, entries in clean_steps().items() if int(key) <= 17}
+    assert offered(until_approval) == ["18", "19", "20", "21", "22"]
+    assert "6" not in offered(clean_steps())
+
+
+@given(st.dates(min_value=dt.date(2014, 1, 1), max_value=dt.date(2030, 12, 31)))
+def test_the_governing_set_is_the_named_one_or_the_one_in_force(day_):
+    assert governing_set(SETS, "2014", day_).name == "2014"
+    assert governing_set(SETS, "2026", day_).name == "2026"
+    assert governing_set(SETS, "auto", day_) is rule_set_on(SETS, day_)

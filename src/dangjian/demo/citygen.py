@@ -17,6 +17,8 @@ from dangjian.demo import names
 from dangjian.members.models import Category
 from dangjian.orgs.models import Organization
 from dangjian.orgs.rules import Kind, Level, child_code
+from dangjian.recruitment.cases import ImportedCase
+from dangjian.recruitment.rules import Case, Occurrence
 
 MINORITY_CODES = ("03", "08", "11", "15", "06", "10", "22", "13", "14", "02")
 EDUCATION_CODES = ("11", "14", "21", "31", "41", "61", "71", "81")
@@ -26,6 +28,19 @@ ALPHABET = Organization.alphabet
 STEP = Organization.steplen
 ROOT_CODE = "C01"
 CITY_ID = 1
+
+# One file that keeps every rule of both sets: days after the application, step, facts (dates in
+# facts as days after the application too), with room on each side of every limit.
+_VOTE = {"eligible": 30, "present": 20, "yes": 18}
+RECRUITMENT_TIMELINE = (
+    (0, "1", {}), (10, "2", {}), (50, "3", {"decided_by": "branch_committee"}), (59, "4", {}),
+    (59, "5", {"mentors": 2}), (220, "6", {}), (390, "6", {}),
+    (417, "7", {"decided_by": "branch_committee", "notice_start": 418, "notice_end": 428}), (429, "8", {}),
+    (431, "9", {"sponsors": 2}), (447, "10", {"passed": True}), (456, "11", {"days": 3, "hours": 24}),
+    (482, "12", {}), (491, "13", {}), (496, "14", {}), (508, "15", _VOTE), (517, "16", {}), (538, "17", {}),
+    (547, "18", {}), (547, "19", {}), (552, "20", {}), (710, "21", {}), (861, "22", {}),
+    (880, "23", {**_VOTE, "outcome": "confirm"}), (903, "24", {}), (922, "25", {}),
+)
 
 
 def path_step(position: int) -> str:
@@ -295,6 +310,43 @@ class CityGenerator:
                     job_post="1002" if calendar.age_on(birth, today) >= 60 else rng.choice(WORKING_JOB_POSTS),
                     last_contact_on=today - dt.timedelta(days=self._days_since_contact(contact_rng)),
                 )
+
+    # --- recruitment ------------------------------------------------------------------------------
+
+    def recruitment_cases(self, city: City) -> list[ImportedCase]:
+        """People being developed by two in five grid branches, at every stage: each file
+        follows the clean timeline from its application to today; about one in twelve held the
+        talk late and one in twenty voted without a quorum, for the check to find."""
+        rng = random.Random(self.seed * 7919 + 3)
+        branches = [org for org in city.organizations if org.level == Level.GRID and org.kind == Kind.BRANCH]
+        imported = []
+        for branch in branches:
+            if rng.random() >= 0.4:
+                continue
+            for _ in range(rng.randint(1, 3)):
+                applied = self.today - dt.timedelta(days=rng.randint(5, 1000))
+                male = rng.random() < 0.5
+                birth = calendar.add_years(applied, -rng.randint(19, 35)) - dt.timedelta(days=rng.randint(0, 300))
+                given = names.GIVEN_CHARACTERS_MALE if male else names.GIVEN_CHARACTERS_FEMALE
+                name = rng.choice(names.SURNAMES[:60]) + "".join(rng.choices(given, k=2))
+                late_talk, no_quorum = rng.random() < 0.08, rng.random() < 0.05
+                steps: dict[str, list[Occurrence]] = {}
+                for days, number, facts in RECRUITMENT_TIMELINE:
+                    if number == "2" and late_talk:
+                        days = 45
+                    if number == "15" and no_quorum:
+                        facts = {**facts, "present": 14}
+                    day = applied + dt.timedelta(days=days)
+                    if day >= self.today:
+                        break
+                    facts = {name_: applied + dt.timedelta(days=value) if name_.startswith("notice_") else value
+                             for name_, value in facts.items()}
+                    steps.setdefault(number, []).append(Occurrence(day, facts))
+                case = Case(f"demo-{len(imported) + 1}", {number: tuple(found) for number, found in steps.items()},
+                            birth_date=birth)
+                imported.append(ImportedCase(case, name=name, id_number=self._id_number(rng, birth, male),
+                                             org=branch.code))
+        return imported
 
     @staticmethod
     def _days_since_contact(rng: random.Random) -> int:

@@ -26,6 +26,8 @@ from dangjian.members.models import (
 from dangjian.orgs import counts as rollup
 from dangjian.orgs.models import Building, Grid, Organization, OrgCounts
 from dangjian.orgs.rules import Level
+from dangjian.recruitment import services as recruitment_services
+from dangjian.recruitment.models import RecruitmentFile, StepDocument, StepRecord
 
 BATCH = 5000
 
@@ -207,6 +209,8 @@ def load(generator: CityGenerator, *, progress: Callable[[str], None] = lambda m
             generator.seed, generator.today)))
         progress(f"residence registrations: {report.rows('residence registrations'):,}")
         report.timed("roll-up counts", rollup.rebuild)
+        report.timed("recruitment files", lambda: _recruitment(generator, city))
+        progress(f"recruitment files: {report.rows('recruitment files'):,}")
         audit.record(AuditAction.CREATE, org_path=city.organizations[0].path, object_repr="generated city",
                      changes={"organizations": [None, len(city.organizations)], "grids": [None, len(city.grids)],
                               "buildings": [None, len(city.buildings)], "members": [None, report.rows("members")]})
@@ -215,14 +219,26 @@ def load(generator: CityGenerator, *, progress: Callable[[str], None] = lambda m
     return report
 
 
+def _recruitment(generator: CityGenerator, city: City) -> int:
+    """The files of people being developed, brought in as old files are (the check then finds
+    the steps the generator set wrong on purpose)."""
+    root = Organization.objects.get(code=city.organizations[0].code)
+    report = recruitment_services.files_import(actor=None, organization=root, imported=generator.recruitment_cases(city),
+                                               apply=True)
+    if report["errors"]:
+        raise ValueError(f"generated recruitment files refused: {report['errors'][:3]}")
+    return report["created"]
+
+
 def _analyze() -> int:
     """Statistics for the planner, and the visibility map that index-only scans need. VACUUM
     cannot run inside a transaction; a caller's transaction (a test) gets the statistics only."""
     command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
     with connection.cursor() as cursor:
-        for model in (Organization, OrgCounts, Grid, Building, Member, MembershipPeriod, ResidenceRegistration):
+        for model in (Organization, OrgCounts, Grid, Building, Member, MembershipPeriod, ResidenceRegistration,
+                      RecruitmentFile, StepRecord):
             cursor.execute(f"{command} {model._meta.db_table}")
-    return 5
+    return 9
 
 
 def remove_generated() -> None:
@@ -237,7 +253,8 @@ def remove_generated() -> None:
         tied = User.objects.filter(Q(organization__isnull=False) | Q(assignments__isnull=False))
         User.objects.filter(pk__in=list(tied.values_list("pk", flat=True))).delete()
         with connection.cursor() as cursor:
-            for model in (ResidenceRegistration.history.model, ResidenceRegistration, MembershipPeriod, MemberEvent,
+            for model in (StepDocument, StepRecord, RecruitmentFile,
+                          ResidenceRegistration.history.model, ResidenceRegistration, MembershipPeriod, MemberEvent,
                           Transfer, CorrectionRequest, RosterJob, Member, Building, Grid, OrgCounts, RoleAssignment,
                           Organization.history.model, Grid.history.model, Building.history.model, Organization):
                 cursor.execute(f"DELETE FROM {model._meta.db_table}")

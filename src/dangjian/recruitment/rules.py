@@ -542,10 +542,12 @@ def facts_asked(rule_set: RuleSet, number: str) -> tuple[str, ...]:
 
 def next_steps(case: Case, rule_set: RuleSet) -> list[Step]:
     """The steps that may be recorded next: each whose predecessors have all happened and that
-    has not happened yet (or repeats), in the order of the 细则."""
+    has not happened yet, in the order of the 细则; a step that repeats (an assessment) only
+    until a step of a later stage has happened."""
+    reached = max((step.stage for step in rule_set.steps if case.first(step.number) is not None), default=0)
     return [step for step in rule_set.steps
             if all(case.first(before) is not None for before in step.after)
-            and (step.repeatable or case.first(step.number) is None)]
+            and (case.first(step.number) is None or (step.repeatable and step.stage >= reached))]
 
 # --- what is due ------------------------------------------------------------------------------------
 
