@@ -40,7 +40,9 @@ def english():
 
 @pytest.fixture
 def clerk(tree, make_user):
-    return make_user(Role.CLERK, tree.grid_a)
+    """The clerk of the community's primary committee, which develops members for its branches
+    and records the steps that belong to it as well."""
+    return make_user(Role.CLERK, tree.community_a)
 
 
 def open_file(tree, actor, **fields) -> RecruitmentFile:
@@ -251,3 +253,17 @@ def test_the_check_runs_over_every_file_kept_under_an_organisation(tree, clerk, 
                                (("cases.json", "--org", tree.street_a.code), "Give either FILE.json or --org CODE.")):
         with pytest.raises(CommandError, match=message):
             call_command("recruitment", "check", *arguments)
+
+
+def test_the_steps_of_the_committee_above_are_not_the_branchs_to_record(tree, clerk, make_user):
+    branch_clerk = make_user(Role.CLERK, tree.grid_a)
+    file = open_file(tree, branch_clerk)
+    record_until(branch_clerk, file, "12")
+    with pytest.raises(ValidationError) as raised:
+        services.step_record(actor=branch_clerk, file=file, step="13", on=on("13"))
+    (message,) = raised.value.message_dict["step"]
+    assert message == ("Step 13 (Pre-review by the upper committee) is for the committee above 东风社区第一网格党支部: "
+                       "someone assigned there records it.")
+    assert file.records.count() == 13
+    services.step_record(actor=clerk, file=file, step="13", on=on("13"))
+    services.step_record(actor=branch_clerk, file=file, step="14", on=on("14"))

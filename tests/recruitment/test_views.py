@@ -39,7 +39,9 @@ def english():
 
 @pytest.fixture
 def clerk(tree, make_user):
-    return make_user(Role.CLERK, tree.grid_a)
+    """The clerk of the community's primary committee, which develops members for its branches
+    and records the steps that belong to it as well."""
+    return make_user(Role.CLERK, tree.community_a)
 
 
 @pytest.fixture
@@ -84,7 +86,7 @@ def test_the_organisation_page_shows_the_funnel_and_what_is_due(tree, as_clerk, 
 
 def test_the_recruitment_link_leads_to_the_users_organisation(tree, as_clerk):
     response = as_clerk.get(reverse("recruitment:home"))
-    assert response.status_code == 302 and response.url == reverse("recruitment:organization", args=[tree.grid_a.code])
+    assert response.status_code == 302 and response.url == reverse("recruitment:organization", args=[tree.community_a.code])
 
 
 def test_opening_a_file_in_the_page(tree, as_clerk):
@@ -263,3 +265,15 @@ def test_a_viewer_sees_but_does_not_act(tree, client, clerk, make_user, settings
     assert 'data-action="record-step"' not in page and 'name="documents"' not in page
     assert client.get(reverse("recruitment:step_new", args=[file.pk])).status_code == 403
     assert StepRecord.objects.count() == 1
+
+
+def test_a_branch_clerk_sees_the_committees_steps_as_awaited(tree, client, clerk, make_user, settings_no_otp):
+    branch_clerk = make_user(Role.CLERK, tree.grid_a)
+    file = open_file(tree, clerk)
+    record_until(clerk, file, "12")
+    client.force_login(branch_clerk)
+    page = text(client.get(reverse("recruitment:file", args=[file.pk])))
+    assert 'data-awaits="13"' in page and 'data-step="13"' not in page
+    response = client.post(reverse("recruitment:step_new", args=[file.pk]) + "?step=13", {"on": on("13").isoformat()})
+    assert response.status_code == 200 and "is for the committee above" in text(response)
+    assert not file.records.filter(step="13").exists()

@@ -32,7 +32,9 @@ ANY_STEP = "*"
 @dataclass(frozen=True)
 class Step:
     """One step of the pipeline. ``after``: the steps that must have happened, on or before its
-    date, when it is recorded. ``name`` is the step's name in the 细则, shown in Chinese."""
+    date, when it is recorded. ``name`` is the step's name in the 细则, shown in Chinese.
+    ``upper``: the committee above the branch acts (pre-review, its talk, approval, filing), so
+    only someone assigned there records it."""
 
     number: str
     stage: int
@@ -41,6 +43,7 @@ class Step:
     documents: tuple[str, ...] = ()
     after: tuple[str, ...] = ()
     repeatable: bool = False
+    upper: bool = False
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,13 @@ def can_manage(user, file_or_organization) -> bool:
     return has_permission(user, Permission.MANAGE_MEMBERS, path)
 
 
+def may_act_above(user, file: RecruitmentFile) -> bool:
+    """Whether ``user`` (None: the command line) records for the committee above the file's
+    branch: assigned at that committee or higher, not at the branch itself."""
+    above = file.organization.ancestor_paths()
+    return user is None or has_permission(user, Permission.MANAGE_MEMBERS, above[-1] if above else file.org_path)
+
+
 def may_grant_exceptions(user, file: RecruitmentFile) -> bool:
     return has_permission(user, Permission.GRANT_EXCEPTIONS, file.org_path)
 

@@ -132,8 +132,13 @@ def step_record(*, actor, file: RecruitmentFile, step: str, on: dt.date, facts: 
     except cases.CaseFormatError as error:
         raise ValidationError({"facts": error.problems}) from None
     rule_sets = selectors.rule_sets()
-    if not any(rule_set.step(step) for rule_set in rule_sets):
+    definition = next((rule_set.step(step) for rule_set in rule_sets if rule_set.step(step)), None)
+    if definition is None:
         raise ValidationError({"step": _("“%(step)s” is not a step of the recruitment rules.") % {"step": step}})
+    if definition.upper and not selectors.may_act_above(actor, file):
+        raise ValidationError({"step": _(
+            "Step %(number)s (%(name)s) is for the committee above %(branch)s: someone assigned there records it.")
+            % {"number": step, "name": definition.name, "branch": file.organization.name}})
     records = list(file.records.all())
     record = StepRecord(file=file, step=step, on=on, facts=cases.stored_facts(facts), note=note,
                         recorded_by=_user(actor))

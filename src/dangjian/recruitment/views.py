@@ -132,7 +132,7 @@ def file_detail(request, pk):
     file = selectors.file_for(request.user, pk)
     manage = selectors.can_manage(request.user, file)
     return render(request, "recruitment/file.html", {
-        **_file_context(file), "manage": manage,
+        **_file_context(file), "manage": manage, "may_act_above": selectors.may_act_above(request.user, file),
         "can_end": manage and file.stage not in (*CLOSED, Stage.PROBATIONARY),
         "documents_form": DocumentsForm() if manage else None,
         "org": file.organization, "breadcrumbs": org_selectors.breadcrumbs(request.user, file.organization),
@@ -158,6 +158,7 @@ def step_new(request, pk):
         context = _file_context(file)
         return render(request, "recruitment/step_choose.html", {
             "file": file, "next_steps": context["next_steps"],
+            "may_act_above": selectors.may_act_above(request.user, file),
             "all_steps": rule_sets[-1].steps, "back": reverse("recruitment:file", args=[file.pk])})
     form = StepForm(_posted(request), request.FILES or None, rule_sets=rule_sets, step=step.number,
                     may_except=selectors.may_grant_exceptions(request.user, file))
