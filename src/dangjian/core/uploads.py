@@ -18,7 +18,7 @@ _HEAD_BYTES = 8192
 
 
 class UploadRefused(ValueError):
-    pass
+    """An upload that is not kept; the message names the file and why."""
 
 
 def document_type(uploaded, *, max_bytes: int) -> str:
