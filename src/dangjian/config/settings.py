@@ -248,6 +248,8 @@ DANGJIAN_EXPORT_HOURS = env.get_int("DANGJIAN_EXPORT_HOURS", 24)
 # The day the May 2026 revision of the 细则 took effect here: steps dated from it are judged by its
 # rules (RULES.md 1.2). Set it to the date in the province's or city's notice.
 DANGJIAN_RECRUITMENT_2026_RULES_FROM = env.get_date("DANGJIAN_RECRUITMENT_2026_RULES_FROM", "2026-05-01")
+# A JSON file of local rule sets built on the national ones (docs/recruitment.md, "Local rules").
+DANGJIAN_RECRUITMENT_LOCAL_RULES = env.get_str("DANGJIAN_RECRUITMENT_LOCAL_RULES", "")
 # The documents of a step (scans, minutes): PDF, JPEG, PNG or .docx, each at most this size.
 DANGJIAN_DOCUMENT_MAX_BYTES = env.get_int("DANGJIAN_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
 

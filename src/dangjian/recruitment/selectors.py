@@ -2,8 +2,12 @@
 subtree, what is overdue or due soon, and the counts by stage."""
 
 import datetime as dt
+import json
+from functools import lru_cache
+from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, QuerySet
 
 from dangjian.accounts.roles import Permission
@@ -15,7 +19,25 @@ from dangjian.recruitment.rules import RuleSet
 
 
 def rule_sets() -> tuple[RuleSet, ...]:
-    return standard.rule_sets(settings.DANGJIAN_RECRUITMENT_2026_RULES_FROM)
+    """The national sets and the deployment's local ones (``DANGJIAN_RECRUITMENT_LOCAL_RULES``)."""
+    path = settings.DANGJIAN_RECRUITMENT_LOCAL_RULES
+    return _rule_sets(settings.DANGJIAN_RECRUITMENT_2026_RULES_FROM, path, Path(path).stat().st_mtime if path and
+                      Path(path).exists() else None)
+
+
+@lru_cache(maxsize=4)
+def _rule_sets(revision_2026_from: dt.date, path: str, modified: float | None) -> tuple[RuleSet, ...]:
+    national = standard.rule_sets(revision_2026_from)
+    if not path:
+        return national
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ImproperlyConfigured(f"DANGJIAN_RECRUITMENT_LOCAL_RULES: {path} cannot be read: {error}") from None
+    try:
+        return (*national, *standard.local_sets(data, national))
+    except standard.LocalRulesError as error:
+        raise ImproperlyConfigured(f"DANGJIAN_RECRUITMENT_LOCAL_RULES ({path}):\n" + "\n".join(error.problems)) from None
 
 
 def recruitment_scope(user) -> Scope:

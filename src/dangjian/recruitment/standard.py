@@ -9,10 +9,12 @@ Sources are cited as RULES.md gives them; where an article number is not confirm
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.recruitment.rules import ANY_STEP, Rule, RuleSet, Step
+from dangjian.core.calendar import WorkingDays
+from dangjian.recruitment.rules import ANY_STEP, KINDS, Case, Occurrence, Rule, RuleSet, Step, check, deadlines
 
 ADMISSION_2014_FROM = dt.date(2014, 6, 10)  # 中办发〔2014〕34号, issued and in force that day
 
@@ -132,3 +134,156 @@ def with_changes(rule_set: RuleSet, *, name: str, effective_from: dt.date | None
     for code, changes in (params or {}).items():
         new_rules[code] = dataclasses.replace(new_rules[code], params={**new_rules[code].params, **changes})
     return RuleSet(name, effective_from or rule_set.effective_from, tuple(new_steps.values()), tuple(new_rules.values()))
+
+
+class LocalRulesError(ValueError):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def local_sets(data: Any, base_sets: tuple[RuleSet, ...]) -> tuple[RuleSet, ...]:
+    """The local rule sets a deployment configures (docs/recruitment.md, "Local rules"): each
+    built on a national set with steps and rules added, and numbers of existing rules changed.
+    Raises LocalRulesError naming every problem found."""
+    problems: list[str] = []
+    sets: list[RuleSet] = []
+    if not isinstance(data, dict) or not isinstance(data.get("sets"), list):
+        raise LocalRulesError(['the file is an object with a list "sets".'])
+    for position, raw in enumerate(data["sets"], start=1):
+        reader = _LocalSetReader(position, raw, (*base_sets, *sets))
+        built = reader.read()
+        problems += reader.problems
+        if built is not None:
+            sets.append(built)
+    if problems:
+        raise LocalRulesError(problems)
+    return tuple(sets)
+
+
+class _LocalSetReader:
+    KEYS = {"name", "base", "effective_from", "steps", "rules", "params"}
+    STEP_KEYS = {"number", "stage", "name", "actor", "documents", "after", "before", "repeatable", "upper"}
+    RULE_KEYS = {"code", "kind", "step", "source", "params"}
+
+    def __init__(self, position: int, raw: Any, known: tuple[RuleSet, ...]):
+        self.where = f"sets[{position}]"
+        self.raw, self.known = raw, known
+        self.problems: list[str] = []
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{self.where}{where}: {message}")
+
+    def read(self) -> RuleSet | None:
+        raw = self.raw
+        if not isinstance(raw, dict):
+            self.problem("", "an object with name, base, effective_from, steps, rules and params.")
+            return None
+        for key in sorted(set(raw) - self.KEYS):
+            self.problem(f".{key}", f"not a field of a local set ({', '.join(sorted(self.KEYS))}).")
+        name, base_name = raw.get("name"), raw.get("base")
+        if not isinstance(name, str) or not name.strip() or name == "auto" or len(name) > 16:
+            self.problem(".name", 'a name of 1 to 16 characters, not "auto".')
+        elif any(known.name == name for known in self.known):
+            self.problem(".name", f'"{name}" is already a rule set.')
+        base = next((known for known in self.known if known.name == base_name), None)
+        if base is None:
+            self.problem(".base", f"one of the rule sets: {', '.join(known.name for known in self.known)}.")
+            return None
+        try:
+            effective_from = dt.date.fromisoformat(raw.get("effective_from", ""))
+        except (TypeError, ValueError):
+            self.problem(".effective_from", "a date, written as 2026-07-01.")
+            return None
+        steps, before = self._steps(raw.get("steps", []))
+        rules = self._rules(raw.get("rules", []))
+        params = raw.get("params", {})
+        if not isinstance(params, dict) or not all(isinstance(value, dict) for value in params.values()):
+            self.problem(".params", "an object of rule codes and the numbers that change.")
+            params = {}
+        codes = {rule.code for rule in (*base.rules, *rules)}
+        for code in sorted(set(params) - codes):
+            self.problem(f".params.{code}", "not a rule of the set.")
+        if self.problems:
+            return None
+        built = with_changes(base, name=name, effective_from=effective_from, steps=steps, rules=rules, params=params)
+        # A step that must now come after an added one ("before" of the added step).
+        changed = [dataclasses.replace(step, after=(*step.after, *before[step.number])) for step in built.steps
+                   if step.number in before]
+        numbers = {step.number for step in built.steps}
+        for number in sorted(set(before) - numbers):
+            self.problem(".steps", f'"before" names step {number}, which the set does not have.')
+        for step in built.steps:
+            for earlier in step.after:
+                if earlier not in numbers:
+                    self.problem(".steps", f"step {step.number} comes after step {earlier}, which the set does not have.")
+        for rule in built.rules:
+            if rule.step != ANY_STEP and rule.step not in numbers:
+                self.problem(".rules", f"rule {rule.code} judges step {rule.step}, which the set does not have.")
+        if self.problems:
+            return None
+        built = with_changes(built, name=name, steps=changed)
+        self._try(built)
+        return None if self.problems else built
+
+    def _try(self, built: RuleSet) -> None:
+        """Run every rule once over a file with every step, so that a rule whose numbers do not
+        fit its kind is found now, not when a branch records a step."""
+        start = built.effective_from
+        case = Case("try", {step.number: (Occurrence(start + dt.timedelta(days=index)),)
+                            for index, step in enumerate(built.steps)}, rules=built.name)
+        try:
+            check(case, (built,), WorkingDays())
+            deadlines(case, built)
+        except (KeyError, TypeError, ValueError) as error:
+            self.problem(".rules", f"a rule's params do not fit its kind ({type(error).__name__}: {error}).")
+
+    def _steps(self, raw: Any) -> tuple[list[Step], dict[str, tuple[str, ...]]]:
+        steps, before = [], {}
+        if not isinstance(raw, list):
+            self.problem(".steps", "a list of steps.")
+            return steps, before
+        for index, item in enumerate(raw):
+            where = f".steps[{index}]"
+            if not isinstance(item, dict):
+                self.problem(where, "an object with number, stage, name and actor.")
+                continue
+            for key in sorted(set(item) - self.STEP_KEYS):
+                self.problem(f"{where}.{key}", f"not a field of a step ({', '.join(sorted(self.STEP_KEYS))}).")
+            texts = [item.get(key) for key in ("number", "name", "actor")]
+            lists = [item.get(key, []) for key in ("documents", "after", "before")]
+            if not all(isinstance(text, str) and text.strip() for text in texts) or len(item.get("number", "")) > 8:
+                self.problem(where, "number (at most 8 characters), name and actor are texts.")
+            elif item.get("stage") not in (1, 2, 3, 4, 5):
+                self.problem(f"{where}.stage", "a stage from 1 to 5.")
+            elif not all(isinstance(values, list) and all(isinstance(value, str) for value in values)
+                         for values in lists):
+                self.problem(where, "documents, after and before are lists of texts.")
+            else:
+                steps.append(Step(item["number"], item["stage"], item["name"], item["actor"], tuple(lists[0]),
+                                  tuple(lists[1]), bool(item.get("repeatable")), bool(item.get("upper"))))
+                for later in lists[2]:
+                    before[later] = (*before.get(later, ()), item["number"])
+        return steps, before
+
+    def _rules(self, raw: Any) -> list[Rule]:
+        rules = []
+        if not isinstance(raw, list):
+            self.problem(".rules", "a list of rules.")
+            return rules
+        for index, item in enumerate(raw):
+            where = f".rules[{index}]"
+            if not isinstance(item, dict):
+                self.problem(where, "an object with code, kind, step, source and params.")
+                continue
+            for key in sorted(set(item) - self.RULE_KEYS):
+                self.problem(f"{where}.{key}", f"not a field of a rule ({', '.join(sorted(self.RULE_KEYS))}).")
+            if not all(isinstance(item.get(key), str) and item[key].strip() for key in ("code", "step", "source")):
+                self.problem(where, "code, step and source are texts.")
+            elif item.get("kind") not in KINDS:
+                self.problem(f"{where}.kind", f"one of the kinds: {', '.join(sorted(KINDS))}.")
+            elif not isinstance(item.get("params", {}), dict):
+                self.problem(f"{where}.params", "an object of the rule's numbers.")
+            else:
+                rules.append(Rule(item["code"], item["kind"], item["step"], item["source"], item.get("params", {})))
+        return rules
