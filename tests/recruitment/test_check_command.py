@@ -9,7 +9,6 @@ import sys
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from dangjian.recruitment import cases
 
@@ -24,12 +23,6 @@ ISSUE_EXAMPLE = {"id": "case-1", "rules": "auto", "birth_date": "2001-04-02", "s
     "11": {"date": "2021-10-01", "days": 3, "hours": 24},
     "15": {"date": "2021-12-01", "eligible": 30, "present": 25, "yes": 24},
     "23": {"date": "2022-12-05", "eligible": 30, "present": 22, "yes": 21, "outcome": "confirm"}}}
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def check(tmp_path, data, *options) -> tuple[int, str]:

@@ -8,7 +8,6 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from dangjian.core.models import AuditEvent
 from dangjian.members.models import Category
@@ -18,12 +17,6 @@ from tests.recruitment.test_rules import clean_steps
 
 pytestmark = pytest.mark.django_db
 BIRTH = dt.date(1990, 1, 1)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 def case_json(steps: dict, **fields) -> dict:

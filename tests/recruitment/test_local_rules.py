@@ -6,7 +6,6 @@ import json
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.utils import translation
 
 from dangjian.accounts.roles import Role
 from dangjian.recruitment import selectors, services
@@ -22,12 +21,6 @@ LOCAL = {"sets": [{
                "params": {"since": "7", "months": 1}}],
     "params": {"one_year_as_activist": {"months": 18}},
 }]}
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

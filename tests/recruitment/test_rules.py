@@ -35,12 +35,6 @@ CALENDAR = WorkingDays()
 day = dt.date.fromisoformat
 
 
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
 def clean_steps() -> dict[str, list[tuple[str, dict]]]:
     """A file from application to archive that keeps every rule of both sets, with room on
     each side of every limit."""

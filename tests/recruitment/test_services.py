@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import translation
 
 from dangjian.accounts.roles import Role
 from dangjian.core.calendar import add_months
@@ -30,12 +29,6 @@ def recent_steps():
 
 def on(number: str, steps=None) -> dt.date:
     return day((steps or recent_steps())[number][0][0])
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
 
 from dangjian.accounts.roles import Role
 from dangjian.core.calendar import add_months
@@ -29,12 +28,6 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LANGUAGE_CODE = "en"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -238,18 +238,24 @@ class _LocalSetReader:
         except (KeyError, TypeError, ValueError) as error:
             self.problem(".rules", f"a rule's params do not fit its kind ({type(error).__name__}: {error}).")
 
+    def _items(self, raw: Any, name: str, keys: set[str]):
+        """(where, item) for each object of the list ``raw`` at ``name``, after naming what is not
+        one and the fields it should not have."""
+        if not isinstance(raw, list):
+            self.problem(f".{name}", f"a list of {name}.")
+            return
+        for index, item in enumerate(raw):
+            where = f".{name}[{index}]"
+            if not isinstance(item, dict):
+                self.problem(where, f"an object with the fields {', '.join(sorted(keys))}.")
+                continue
+            for key in sorted(set(item) - keys):
+                self.problem(f"{where}.{key}", f"not a field ({', '.join(sorted(keys))}).")
+            yield where, item
+
     def _steps(self, raw: Any) -> tuple[list[Step], dict[str, tuple[str, ...]]]:
         steps, before = [], {}
-        if not isinstance(raw, list):
-            self.problem(".steps", "a list of steps.")
-            return steps, before
-        for index, item in enumerate(raw):
-            where = f".steps[{index}]"
-            if not isinstance(item, dict):
-                self.problem(where, "an object with number, stage, name and actor.")
-                continue
-            for key in sorted(set(item) - self.STEP_KEYS):
-                self.problem(f"{where}.{key}", f"not a field of a step ({', '.join(sorted(self.STEP_KEYS))}).")
+        for where, item in self._items(raw, "steps", self.STEP_KEYS):
             texts = [item.get(key) for key in ("number", "name", "actor")]
             lists = [item.get(key, []) for key in ("documents", "after", "before")]
             if not all(isinstance(text, str) and text.strip() for text in texts) or len(item.get("number", "")) > 8:
@@ -268,16 +274,7 @@ class _LocalSetReader:
 
     def _rules(self, raw: Any) -> list[Rule]:
         rules = []
-        if not isinstance(raw, list):
-            self.problem(".rules", "a list of rules.")
-            return rules
-        for index, item in enumerate(raw):
-            where = f".rules[{index}]"
-            if not isinstance(item, dict):
-                self.problem(where, "an object with code, kind, step, source and params.")
-                continue
-            for key in sorted(set(item) - self.RULE_KEYS):
-                self.problem(f"{where}.{key}", f"not a field of a rule ({', '.join(sorted(self.RULE_KEYS))}).")
+        for where, item in self._items(raw, "rules", self.RULE_KEYS):
             if not all(isinstance(item.get(key), str) and item[key].strip() for key in ("code", "step", "source")):
                 self.problem(where, "code, step and source are texts.")
             elif item.get("kind") not in KINDS:
