@@ -16,6 +16,8 @@ from functools import lru_cache
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
+from dangjian.core import identity
+
 VERSION_AES_GCM = b"\x01"
 
 
@@ -41,5 +43,33 @@ def lookup_hash(value: str) -> str:
     return hmac.new(settings.LOOKUP_HASH_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
 
 
+def sealed_identity(id_number: str, phone: str = "", *, id_number_hash: str | None = None) -> dict:
+    """The stored columns of a person's ID number and phone: sealed, the keyed hash that finds the
+    number (pass it when already computed), and the last four characters that searches read."""
+    return {"id_number_sealed": seal(id_number), "id_number_hash": id_number_hash or lookup_hash(id_number),
+            "id_last4": id_number[-4:], "phone_sealed": seal(phone) if phone else None, "phone_last4": phone[-4:]}
+
+
 def token(nbytes: int = 16) -> str:
     return base64.urlsafe_b64encode(os.urandom(nbytes)).decode().rstrip("=")
+
+
+class SealedIdentity:
+    """The ID number and phone of a model with ``id_number_sealed`` and ``phone_sealed`` columns
+    (``sealed_identity``), in clear and masked."""
+
+    @property
+    def id_number(self) -> str:
+        return unseal(self.id_number_sealed)
+
+    @property
+    def phone(self) -> str:
+        return unseal(self.phone_sealed) if self.phone_sealed else ""
+
+    @property
+    def masked_id_number(self) -> str:
+        return identity.mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return identity.mask_phone(self.phone) if self.phone_sealed else ""

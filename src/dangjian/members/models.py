@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from dangjian.core import crypto, identity
+from dangjian.core import crypto
 from dangjian.core.fields import BytewiseCharField, PathField
 from dangjian.members import codes
 
@@ -68,7 +68,7 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(left_on__isnull=True)
 
 
-class Member(models.Model):
+class Member(crypto.SealedIdentity, models.Model):
     """A Party member in the register. The foundation carries what the tree's counts and the
     demo need; the member-register issue adds the full national form."""
 
@@ -176,22 +176,6 @@ class Member(models.Model):
 
     def __str__(self):
         return self.name
-
-    @property
-    def id_number(self) -> str:
-        return crypto.unseal(self.id_number_sealed)
-
-    @property
-    def masked_id_number(self) -> str:
-        return identity.mask_id_number(self.id_number)
-
-    @property
-    def masked_phone(self) -> str:
-        return identity.mask_phone(self.phone) if self.phone_sealed else ""
-
-    @property
-    def phone(self) -> str:
-        return crypto.unseal(self.phone_sealed) if self.phone_sealed else ""
 
     @property
     def education_statistics_label(self) -> str:

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core import crypto, identity
+from dangjian.core import crypto
 from dangjian.core.fields import PathField
 from dangjian.members.models import Sex
 
@@ -20,7 +20,7 @@ class Stage(models.TextChoices):
     ENDED = "ended", _("Ended")
 
 
-class RecruitmentFile(models.Model):
+class RecruitmentFile(crypto.SealedIdentity, models.Model):
     """One person's way from application to full membership (发展党员档案), kept by the branch
     that develops them. The steps are ``StepRecord`` rows; the stage follows from them. Once the
     upper committee approves, the person is also a probationary member in the register
@@ -71,22 +71,6 @@ class RecruitmentFile(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.get_stage_display()})"
-
-    @property
-    def id_number(self) -> str:
-        return crypto.unseal(self.id_number_sealed)
-
-    @property
-    def phone(self) -> str:
-        return crypto.unseal(self.phone_sealed) if self.phone_sealed else ""
-
-    @property
-    def masked_id_number(self) -> str:
-        return identity.mask_id_number(self.id_number)
-
-    @property
-    def masked_phone(self) -> str:
-        return identity.mask_phone(self.phone) if self.phone_sealed else ""
 
 
 class StepRecord(models.Model):

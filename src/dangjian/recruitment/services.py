@@ -75,8 +75,7 @@ def file_open(*, actor, organization: Organization, name: str, id_number: str, a
         raise ValidationError(errors)
     file = RecruitmentFile.objects.create(
         organization=organization, org_path=organization.path, name=name, sex=identity.sex_of(number),
-        birth_date=identity.birth_date_of(number), id_number_sealed=crypto.seal(number), id_number_hash=hash_,
-        id_last4=number[-4:], phone_sealed=crypto.seal(phone) if phone else None, phone_last4=phone[-4:],
+        birth_date=identity.birth_date_of(number), **crypto.sealed_identity(number, phone, id_number_hash=hash_),
         rules=rules_name)
     audit.record(AuditAction.CREATE, actor=actor, obj=file, org_path=file.org_path,
                  changes={"recruitment_file": {"organization": organization.code, "rules": rules_name}})
@@ -391,8 +390,7 @@ def _import_new(actor, organization: Organization, new: list[_Incoming]) -> None
         file = RecruitmentFile(
             organization=entry.organization, org_path=entry.organization.path, name=entry.item.name,
             sex=identity.sex_of(entry.id_number), birth_date=identity.birth_date_of(entry.id_number),
-            id_number_sealed=crypto.seal(entry.id_number), id_number_hash=entry.hash, id_last4=entry.id_number[-4:],
-            phone_sealed=crypto.seal(entry.phone) if entry.phone else None, phone_last4=entry.phone[-4:],
+            **crypto.sealed_identity(entry.id_number, entry.phone, id_number_hash=entry.hash),
             rules=case.rules, stage=stage, member_id=members.get(entry.hash), ended_on=ended_on,
             end_reason=str(LeavingReason.PROBATION_CANCELLED.label) if stage == Stage.ENDED else "")
         records = [StepRecord(step=number, on=occurrence.date, facts=cases.stored_facts(dict(occurrence.facts)),

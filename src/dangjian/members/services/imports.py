@@ -335,9 +335,8 @@ def _fields(record: Record, city_id: int) -> dict:
     return {
         "city_id": city_id, "home_org_id": record.org_id, "org_path": record.org_path, "name": record.name,
         "name_pinyin": pinyin.person_name_pinyin(record.name), "name_initials": pinyin.person_name_initials(record.name),
-        "sex": record.sex, "birth_date": record.birth_date, "id_number_sealed": crypto.seal(record.id_number),
-        "id_number_hash": record.id_number_hash, "id_last4": record.id_number[-4:],
-        "phone_sealed": crypto.seal(record.phone) if record.phone else None, "phone_last4": record.phone[-4:],
+        "sex": record.sex, "birth_date": record.birth_date,
+        **crypto.sealed_identity(record.id_number, record.phone, id_number_hash=record.id_number_hash),
         "category": record.category, "joined_on": record.joined_on, "full_member_on": record.full_member_on,
         "ethnicity": record.ethnicity, "education": record.education, "degree": record.degree,
         "job_post": record.job_post, "address": record.address, "registered_residence": record.registered_residence,

@@ -166,13 +166,8 @@ def _apply(member: Member, clean: dict) -> None:
         setattr(member, field, clean[field])
     member.name_pinyin = pinyin.person_name_pinyin(member.name)
     member.name_initials = pinyin.person_name_initials(member.name)
-    number = clean["id_number"]
-    member.id_number_sealed = crypto.seal(number)
-    member.id_number_hash = crypto.lookup_hash(number)
-    member.id_last4 = number[-4:]
-    phone = clean["phone"]
-    member.phone_sealed = crypto.seal(phone) if phone else None
-    member.phone_last4 = phone[-4:] if phone else ""
+    for field, value in crypto.sealed_identity(clean["id_number"], clean["phone"]).items():
+        setattr(member, field, value)
 
 
 def _save(member: Member, actor) -> None:
