@@ -25,15 +25,20 @@ ISSUE_EXAMPLE = {"id": "case-1", "rules": "auto", "birth_date": "2001-04-02", "s
     "23": {"date": "2022-12-05", "eligible": 30, "present": 22, "yes": 21, "outcome": "confirm"}}}
 
 
-def check(tmp_path, data, *options) -> tuple[int, str]:
+def run_command(action: str, tmp_path, data, *options) -> tuple[int, str]:
+    """`dangjian recruitment ACTION FILE.json OPTIONS` over ``data``: its exit status and output."""
     path = tmp_path / "cases.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     out = io.StringIO()
     try:
-        call_command("recruitment", "check", str(path), *options, stdout=out)
+        call_command("recruitment", action, str(path), *options, stdout=out)
     except SystemExit as exit_:
         return exit_.code, out.getvalue()
     return 0, out.getvalue()
+
+
+def check(tmp_path, data, *options) -> tuple[int, str]:
+    return run_command("check", tmp_path, data, *options)
 
 
 def test_the_issues_example_reports_the_steps_recorded_out_of_order(tmp_path):

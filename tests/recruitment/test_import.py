@@ -13,6 +13,7 @@ from dangjian.core.models import AuditEvent
 from dangjian.members.models import Category
 from dangjian.recruitment.models import RecruitmentFile, Stage, StepRecord
 from tests import factories
+from tests.recruitment.test_check_command import run_command
 from tests.recruitment.test_rules import clean_steps
 
 pytestmark = pytest.mark.django_db
@@ -26,14 +27,7 @@ def case_json(steps: dict, **fields) -> dict:
 
 
 def run(tmp_path, data, *options) -> tuple[int, str]:
-    path = tmp_path / "files.json"
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    out = io.StringIO()
-    try:
-        call_command("recruitment", "import", str(path), *options, stdout=out)
-    except SystemExit as exit_:
-        return exit_.code, out.getvalue()
-    return 0, out.getvalue()
+    return run_command("import", tmp_path, data, *options)
 
 
 def until(number: str) -> dict:

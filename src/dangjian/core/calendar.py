@@ -61,7 +61,7 @@ class WorkingDays:
 
         try:
             return chinese_calendar.is_workday(day)
-        except NotImplementedError:
+        except NotImplementedError:  # the package's answer for a year it has no table for
             if day.year in self._entered_years:
                 # An admin who enters a year enters its holidays and make-up days; the rest of
                 # that year follows the week.

@@ -147,6 +147,11 @@ def rule_set_on(rule_sets: Sequence[RuleSet], day: dt.date) -> RuleSet:
     return in_force[-1] if in_force else ordered[0]
 
 
+def find_step(rule_sets: Sequence[RuleSet], number: str) -> Step | None:
+    """Step ``number`` as the first set that has it defines it (a local step is in its set only)."""
+    return next((rule_set.step(number) for rule_set in rule_sets if rule_set.step(number) is not None), None)
+
+
 def governing_set(rule_sets: Sequence[RuleSet], name: str, day: dt.date) -> RuleSet:
     """The set that judges a step of a file on ``day``: the one the file names, or, for "auto",
     the one in force that day."""

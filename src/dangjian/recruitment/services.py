@@ -107,6 +107,12 @@ def file_check(file: RecruitmentFile, rule_sets, calendar) -> tuple[rules.Case, 
     return case, outcome
 
 
+def closed_to(file: RecruitmentFile, step: str) -> bool:
+    """Whether ``file`` takes ``step`` no more: an ended file takes nothing, a full member's file
+    only its archiving."""
+    return file.stage == Stage.ENDED or (file.stage == Stage.FULL and step != ARCHIVE)
+
+
 def _key(finding: rules.Finding) -> tuple[str, str, str]:
     return finding.step, finding.rule, finding.message
 
@@ -119,8 +125,7 @@ def step_record(*, actor, file: RecruitmentFile, step: str, on: dt.date, facts: 
     before; recorded all the same when an actor who may grant exceptions gives the reason."""
     _require(actor, Permission.MANAGE_MEMBERS, file.org_path)
     file = RecruitmentFile.objects.select_for_update().get(pk=file.pk)
-    # A full member's file still takes its archiving.
-    if file.stage == Stage.ENDED or (file.stage == Stage.FULL and step != ARCHIVE):
+    if closed_to(file, step):
         raise ValidationError({"step": _("This file is closed: %(stage)s.") % {"stage": file.get_stage_display()}})
     today = timezone.localdate()
     if on > today:
@@ -131,7 +136,7 @@ def step_record(*, actor, file: RecruitmentFile, step: str, on: dt.date, facts: 
     except cases.CaseFormatError as error:
         raise ValidationError({"facts": error.problems}) from None
     rule_sets = selectors.rule_sets()
-    definition = next((rule_set.step(step) for rule_set in rule_sets if rule_set.step(step)), None)
+    definition = rules.find_step(rule_sets, step)
     if definition is None:
         raise ValidationError({"step": _("“%(step)s” is not a step of the recruitment rules.") % {"step": step}})
     if definition.upper and not selectors.may_act_above(actor, file):
@@ -164,27 +169,24 @@ def step_record(*, actor, file: RecruitmentFile, step: str, on: dt.date, facts: 
 
 
 def _advance(actor, file: RecruitmentFile, record: StepRecord, records: list[StepRecord], rule_sets) -> None:
-    """The stage (and the register) after ``record``."""
+    """The stage the steps now reach (``_stage_of``, as for a file brought in), and the register
+    after an approval or the approval of a decided conversion."""
     fields = ["stage", "updated_at"]
-    if record.step in STAGE_AFTER:
-        file.stage = STAGE_AFTER[record.step]
+    case = _case(file, records)
+    stage, ended_on = _stage_of(case)
     if record.step == APPROVAL:
         file.member = _admit(actor, file, records)
         fields.append("member")
-    elif record.step == CONVERSION_APPROVAL:
-        decided = [earlier for earlier in records if earlier.step == CONVERSION_VOTE
-                   and earlier.on <= record.on and earlier.facts.get("outcome") in ("confirm", "cancel")]
-        if decided and decided[-1].facts["outcome"] == "confirm":
-            full_on = rules.full_member_on(_case(file, records), rules.rule_set_on(rule_sets, record.on))
-            if file.member is not None and full_on is not None:
-                register.member_update(actor=actor, member=file.member, category=Category.FULL, full_member_on=full_on)
-            file.stage = Stage.FULL
-        elif decided:
-            if file.member is not None:
-                lifecycle.leave(actor=actor, member=file.member, reason=LeavingReason.PROBATION_CANCELLED, on=record.on)
-            file.stage, file.ended_on = Stage.ENDED, record.on
-            file.end_reason = str(LeavingReason.PROBATION_CANCELLED.label)
-            fields += ["ended_on", "end_reason"]
+    elif record.step == CONVERSION_APPROVAL and stage == Stage.FULL:
+        full_on = rules.full_member_on(case, rules.rule_set_on(rule_sets, record.on))
+        if file.member is not None and full_on is not None:
+            register.member_update(actor=actor, member=file.member, category=Category.FULL, full_member_on=full_on)
+    elif record.step == CONVERSION_APPROVAL and stage == Stage.ENDED:
+        if file.member is not None:
+            lifecycle.leave(actor=actor, member=file.member, reason=LeavingReason.PROBATION_CANCELLED, on=ended_on)
+        file.ended_on, file.end_reason = ended_on, str(LeavingReason.PROBATION_CANCELLED.label)
+        fields += ["ended_on", "end_reason"]
+    file.stage = stage
     _set_next_due(file, records, rule_sets)
     file.updated_at = timezone.now()
     file.save(update_fields=[*fields, "next_due_on", "next_due_step", "next_due_rule"])
@@ -281,14 +283,15 @@ def document_download(*, actor, document: StepDocument) -> StepDocument:
 
 
 def _stage_of(case: rules.Case) -> tuple[str, dt.date | None]:
-    """The stage a file brought in with its steps has reached, and when it ended if it did:
-    the same stages recording the steps one by one reaches."""
+    """The stage a file's steps have reached, and the day it ended if it did: a conversion
+    vote that decided (confirm or cancel) takes effect with the first approval on or after it."""
     decided = [vote for vote in case.steps.get(CONVERSION_VOTE, ()) if vote.facts.get("outcome") in ("confirm", "cancel")]
-    approval = case.first(CONVERSION_APPROVAL)
-    if decided and approval is not None:
+    approvals = [approval for approval in case.steps.get(CONVERSION_APPROVAL, ())
+                 if decided and approval.date >= decided[-1].date]
+    if approvals:
         if decided[-1].facts["outcome"] == "confirm":
             return Stage.FULL, None
-        return Stage.ENDED, approval.date
+        return Stage.ENDED, approvals[0].date
     reached = [stage for number, stage in STAGE_AFTER.items() if case.first(number) is not None]
     return (reached[-1] if reached else Stage.APPLICANT), None
 
@@ -358,7 +361,8 @@ def files_import(*, actor, organization: Organization, imported: list[cases.Impo
             incoming.append(_Incoming(item, branch, number, phone, hash_))
 
     existing = {file.id_number_hash: file for file in RecruitmentFile.objects.filter(
-        id_number_hash__in=[entry.hash for entry in incoming]).prefetch_related("records").order_by("pk")}
+        id_number_hash__any_of=[entry.hash for entry in incoming]).select_related("organization")
+        .prefetch_related("records").order_by("pk")}
     new = []
     for entry in incoming:
         kept = existing.get(entry.hash)
@@ -381,7 +385,7 @@ def _import_new(actor, organization: Organization, new: list[_Incoming]) -> None
     rule_sets = selectors.rule_sets()
     # A current member wins over an earlier record of the same person who left: the last of
     # each hash is kept, and the current one sorts last.
-    members = dict(Member.objects.filter(id_number_hash__in=[entry.hash for entry in new], recruitment_file__isnull=True)
+    members = dict(Member.objects.filter(id_number_hash__any_of=[entry.hash for entry in new], recruitment_file__isnull=True)
                    .order_by(F("left_on").desc(nulls_last=True), "pk").values_list("id_number_hash", "pk"))
     files, records_of = [], []
     for entry in new:

@@ -120,10 +120,7 @@ def _file_context(file: RecruitmentFile) -> dict:
 
 
 def _next_steps(file: RecruitmentFile, case, rule_set) -> list:
-    if file.stage == Stage.ENDED:
-        return []
-    steps = rules.next_steps(case, rule_set)
-    return [step for step in steps if step.number == services.ARCHIVE] if file.stage == Stage.FULL else steps
+    return [step for step in rules.next_steps(case, rule_set) if not services.closed_to(file, step.number)]
 
 
 @login_required
@@ -153,7 +150,7 @@ def step_new(request, pk):
     file = _managed_file(request, pk)
     rule_sets = selectors.rule_sets()
     number = request.GET.get("step", "")
-    step = next((rule_set.step(number) for rule_set in rule_sets if rule_set.step(number)), None)
+    step = rules.find_step(rule_sets, number)
     if step is None:
         context = _file_context(file)
         return render(request, "recruitment/step_choose.html", {
