@@ -1,6 +1,7 @@
 """Shared set-up for the benchmarks: a PostgreSQL database of their own, Django configured for
 it, medians, and the README sections each benchmark rewrites with its latest figures."""
 
+import json
 import os
 import platform
 import re
@@ -75,6 +76,17 @@ def machine() -> str:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, {memory:.0f} GiB, "
             f"Python {platform.python_version()}, PostgreSQL {server}")
+
+
+def results_path(name: str) -> Path:
+    return BENCH_DIR / "results" / f"{name}.json"
+
+
+def write_results(name: str, data) -> None:
+    """Keep a run's figures as ``results/NAME.json``, beside the README section it writes."""
+    path = results_path(name)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def write_section(name: str, body: str) -> None:

@@ -12,7 +12,6 @@ Needs the `bench` extra (django-import-export[xlsx]).
 
 import argparse
 import datetime as dt
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -291,9 +290,7 @@ def main() -> None:
         "copy": {"seconds": copy_seconds, "rows_per_second": copy_rate},
         "django_import_export": {"rows": dji_rows, "seconds": dji_seconds, "rows_per_second": dji_rate},
     }
-    results_file = _common.BENCH_DIR / "results" / "member_import.json"
-    results_file.parent.mkdir(exist_ok=True)
-    results_file.write_text(json.dumps(result, indent=2))
+    _common.write_results("member_import", result)
     verdict = {True: "met", False: "not met"}
     lines = [
         (f"Measured {result['machine']}; a {arguments.rows:,}-row roster ({result['file_mb']:.1f} MB .xlsx, "

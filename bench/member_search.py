@@ -8,7 +8,6 @@ Needs the city of bench/subtree_count.py (1,000,000 members); it does not genera
 """
 
 import argparse
-import json
 import time
 
 import _common
@@ -98,9 +97,7 @@ def main() -> None:
     connection.close()
 
     result = {"members": members, "machine": _common.machine(), "runs": arguments.runs, "rows": rows}
-    results_file = _common.BENCH_DIR / "results" / "member_search.json"
-    results_file.parent.mkdir(exist_ok=True)
-    results_file.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    _common.write_results("member_search", result)
     lines = [
         (f"Measured {result['machine']}; {members:,} members. {arguments.runs} warm runs each; ms. "
          "A page is 50 members; the reader holds a viewer role on the node."),

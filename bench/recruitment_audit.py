@@ -113,9 +113,7 @@ def main() -> None:
     figures = {"machine": _common.machine(), "files": files, "records": records, "import_seconds": import_seconds,
                "copy_seconds": copy_seconds, "check_seconds": check_seconds, "read_seconds": read_seconds,
                "violations": dict(violations), "rows_read": len(read)}
-    results_file = _common.BENCH_DIR / "results" / "recruitment_audit.json"
-    results_file.parent.mkdir(exist_ok=True)
-    results_file.write_text(json.dumps(figures, indent=2))
+    _common.write_results("recruitment_audit", figures)
     lines = [
         f"Measured {figures['machine']}; {files:,} files with {records:,} recorded steps brought into one "
         f"district ({district.name}) of the 1,000,000-member city.",

@@ -11,7 +11,6 @@ next time limit within 200 days either side of today), half closed (full members
 
 import argparse
 import datetime as dt
-import json
 
 import _common
 from member_search import timings
@@ -100,9 +99,7 @@ def main() -> None:
             rows.append({"scope": label, "case": case, "platform_p50": _common.percentile(platform, 0.5),
                          "platform_p95": _common.percentile(platform, 0.95), "sql_p50": _common.percentile(reference, 0.5),
                          "sql_p95": _common.percentile(reference, 0.95)})
-    results_file = _common.BENCH_DIR / "results" / "recruitment_due.json"
-    results_file.parent.mkdir(exist_ok=True)
-    results_file.write_text(json.dumps({"machine": _common.machine(), "files": total, "rows": rows}, indent=2))
+    _common.write_results("recruitment_due", {"machine": _common.machine(), "files": total, "rows": rows})
     worst = max(row["platform_p95"] for row in rows)
     lines = [
         f"Measured {_common.machine()}; {total:,} recruitment files (half open) over the 1,000,000-member city; "

@@ -58,12 +58,11 @@ def main() -> None:
                      "rollup_ms": rolled, "rollup_raw_ms": rolled_raw})
     raw.close()
 
-    results_file = _common.BENCH_DIR / "results" / "subtree_count.json"
+    results_file = _common.results_path("subtree_count")
     if generation is None and results_file.exists():
         generation = json.loads(results_file.read_text()).get("generation")
     result = {"members": arguments.members, "machine": _common.machine(), "generation": generation, "rows": rows}
-    results_file.parent.mkdir(exist_ok=True)
-    results_file.write_text(json.dumps(result, indent=2))
+    _common.write_results("subtree_count", result)
     lines = [
         f"Measured {result['machine']}; {arguments.members:,} members. Median of 5 warm runs, ms.",
         "",
