@@ -97,3 +97,17 @@ def make_step_document(file, *, name="申请书.pdf", content=b"%PDF-1.4\n%%EOF\
     document.content.save("document.pdf", ContentFile(content), save=False)
     document.save()
     return document
+
+
+def make_category(code="HW", name="环境卫生", time_limit_days=5, **fields):
+    from dangjian.requests.models import Category
+
+    return Category.objects.create(code=code, name=name, time_limit_days=time_limit_days, **fields)
+
+
+def make_request(grid, *, category=None, description="楼道灯坏了，晚上看不见路。", **fields):
+    """A request filed on the public page for ``grid``; returns (request, tracking code)."""
+    from dangjian.requests import services as request_services
+
+    category = category or make_category(code=f"C{next(_sequence)}")
+    return request_services.request_file(actor=None, category=category, grid=grid, description=description, **fields)

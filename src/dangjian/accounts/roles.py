@@ -29,17 +29,21 @@ class Permission(models.TextChoices):
     MANAGE_ACCOUNTS = "manage_accounts", _("Create and disable accounts")
     GRANT_ROLES = "grant_roles", _("Grant and revoke roles, unlock accounts")
     GRANT_EXCEPTIONS = "grant_exceptions", _("Record justified exceptions to the recruitment rules")
+    VIEW_REQUESTS = "view_requests", _("See residents' requests, receptions and visits")
+    HANDLE_REQUESTS = "handle_requests", _("Handle residents' requests; log receptions and visits")
+    CONFIGURE_REQUESTS = "configure_requests", _("Set request categories, time limits and reply templates")
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ORG_ADMIN: frozenset(
         {P.VIEW_ORGS, P.VIEW_MEMBERS, P.MANAGE_MEMBERS, P.REVEAL_PERSONAL, P.EDIT_ORGS, P.RESTRUCTURE_ORGS, P.VIEW_AUDIT,
-         P.GRANT_EXCEPTIONS}
+         P.GRANT_EXCEPTIONS, P.VIEW_REQUESTS, P.HANDLE_REQUESTS, P.CONFIGURE_REQUESTS}
     ),
-    Role.SECRETARY: frozenset({P.VIEW_ORGS, P.VIEW_MEMBERS, P.MANAGE_MEMBERS, P.REVEAL_PERSONAL, P.EDIT_ORGS}),
-    Role.CLERK: frozenset({P.VIEW_ORGS, P.VIEW_MEMBERS, P.MANAGE_MEMBERS}),
-    Role.VIEWER: frozenset({P.VIEW_ORGS, P.VIEW_MEMBERS}),
+    Role.SECRETARY: frozenset({P.VIEW_ORGS, P.VIEW_MEMBERS, P.MANAGE_MEMBERS, P.REVEAL_PERSONAL, P.EDIT_ORGS,
+                               P.VIEW_REQUESTS, P.HANDLE_REQUESTS}),
+    Role.CLERK: frozenset({P.VIEW_ORGS, P.VIEW_MEMBERS, P.MANAGE_MEMBERS, P.VIEW_REQUESTS, P.HANDLE_REQUESTS}),
+    Role.VIEWER: frozenset({P.VIEW_ORGS, P.VIEW_MEMBERS, P.VIEW_REQUESTS}),
     # 三权分立 (等保 8.1.4.2 d): the three administrators see the tree they administer, but
     # not the members in it, and each holds only its own power.
     Role.SYSTEM_ADMIN: frozenset({P.VIEW_ORGS, P.MANAGE_ACCOUNTS}),

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.recruitment",
+    "dangjian.requests",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +106,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Turns a passed rate limit (core.throttle) into RATELIMIT_VIEW's 429.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "dangjian.config.urls"
@@ -252,6 +255,19 @@ DANGJIAN_RECRUITMENT_2026_RULES_FROM = env.get_date("DANGJIAN_RECRUITMENT_2026_R
 DANGJIAN_RECRUITMENT_LOCAL_RULES = env.get_str("DANGJIAN_RECRUITMENT_LOCAL_RULES", "")
 # The documents of a step (scans, minutes): PDF, JPEG, PNG or .docx, each at most this size.
 DANGJIAN_DOCUMENT_MAX_BYTES = env.get_int("DANGJIAN_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
+
+# --- Residents' requests --------------------------------------------------------------------------
+# A request shows yellow when no more than this share of its time limit remains (in per cent).
+DANGJIAN_REQUEST_YELLOW_PERCENT = env.get_int("DANGJIAN_REQUEST_YELLOW_PERCENT", 25)
+if not 1 <= DANGJIAN_REQUEST_YELLOW_PERCENT <= 99:
+    raise ImproperlyConfigured("DANGJIAN_REQUEST_YELLOW_PERCENT must be between 1 and 99.")
+# Working days a resolved request waits for the resident's answer before the sweep closes it.
+DANGJIAN_REQUEST_CONFIRM_DAYS = env.get_int("DANGJIAN_REQUEST_CONFIRM_DAYS", 5)
+DANGJIAN_REQUEST_PHOTO_MAX_BYTES = env.get_int("DANGJIAN_REQUEST_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+# Public pages and Open311, per client address (django-ratelimit rates: N/s, N/m, N/h).
+DANGJIAN_PUBLIC_READ_RATE = env.get_str("DANGJIAN_PUBLIC_READ_RATE", "120/m")
+DANGJIAN_PUBLIC_WRITE_RATE = env.get_str("DANGJIAN_PUBLIC_WRITE_RATE", "10/h")
+RATELIMIT_VIEW = "dangjian.core.throttle.limited"
 
 # --- Audit --------------------------------------------------------------------------------------
 # 《网络安全法》第二十一条 asks for at least six months of logs; pruning refuses anything shorter.

@@ -11,6 +11,8 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
     path("recruitment/", include("dangjian.recruitment.views")),
+    path("requests/", include("dangjian.requests.urls")),
+    path("r/", include("dangjian.requests.views.public")),
     path("audit/", include("dangjian.core.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", api.urls),

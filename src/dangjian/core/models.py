@@ -93,3 +93,22 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.day.isoformat()} {self.name}"
+
+
+class Notification(models.Model):
+    """A message for one account inside the platform (an escalated request, a request assigned to
+    a member), shown until it is read."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+                                  verbose_name=_("recipient"))
+    message = models.CharField(_("message"), max_length=300)
+    url = models.CharField(_("link"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "created_at"], name="notification_unread",
+                                condition=models.Q(read_at__isnull=True))]

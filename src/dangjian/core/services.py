@@ -1,11 +1,13 @@
-"""Writes of the shared kernel: the days admins enter into the working-day calendar."""
+"""Writes of the shared kernel: the days admins enter into the working-day calendar, and
+notifications marked read."""
 
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 
 from dangjian.core import audit
-from dangjian.core.models import AuditAction, CalendarDay
+from dangjian.core.models import AuditAction, CalendarDay, Notification
 
 
 @transaction.atomic
@@ -28,3 +30,11 @@ def calendar_day_remove(*, actor, day: dt.date) -> bool:
                  changes={"calendar_day": {"day": day.isoformat(), "working": entered.working, "name": entered.name}})
     entered.delete()
     return True
+
+
+def notifications_read(*, user, ids=None) -> int:
+    """Mark ``user``'s notifications read (``ids`` of them, or all); returns how many."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())

@@ -14,6 +14,8 @@ DOCUMENT_TYPES = {
     "image/png": "png",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
 }
+# Photos with a resident's request: what a phone's camera or screenshot gives.
+PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png"}
 _HEAD_BYTES = 8192
 
 
@@ -21,9 +23,9 @@ class UploadRefused(ValueError):
     """An upload that is not kept; the message names the file and why."""
 
 
-def document_type(uploaded, *, max_bytes: int) -> str:
-    """The content type of ``uploaded`` (a Django UploadedFile) if it is a document we keep.
-    Raises UploadRefused naming the file and what is wrong with it."""
+def document_type(uploaded, *, max_bytes: int, allowed: dict[str, str] = DOCUMENT_TYPES) -> str:
+    """The content type of ``uploaded`` (a Django UploadedFile) if it is one of the ``allowed``
+    types. Raises UploadRefused naming the file and what is wrong with it."""
     name = display_name(uploaded.name)
     if uploaded.size == 0:
         raise UploadRefused(_("“%(name)s” is empty.") % {"name": name})
@@ -34,7 +36,9 @@ def document_type(uploaded, *, max_bytes: int) -> str:
     head = uploaded.read(_HEAD_BYTES)
     uploaded.seek(0)
     kind = filetype.guess(head)
-    if kind is None or kind.mime not in DOCUMENT_TYPES:
+    if kind is None or kind.mime not in allowed:
+        if allowed is PHOTO_TYPES:
+            raise UploadRefused(_("“%(name)s” is not a JPEG or PNG picture.") % {"name": name})
         raise UploadRefused(_("“%(name)s” is not a PDF, JPEG, PNG or Word (.docx) document.") % {"name": name})
     return kind.mime
 

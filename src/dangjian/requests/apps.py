@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RequestsConfig(AppConfig):
+    name = "dangjian.requests"
+    label = "requests"
+    verbose_name = _("Residents' requests")

@@ -1,0 +1,144 @@
+"""Forms of the request pages. They read and shape what was typed; the services decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.orgs.models import Building, Grid
+from dangjian.requests import rules
+from dangjian.requests.models import Category
+
+
+class PlaceSearchForm(forms.Form):
+    place_text = forms.CharField(label=_("Where is it?"), max_length=50, required=False,
+                                 help_text=_("Type part of the community, grid, building or street address."))
+
+
+def place_value(place) -> str:
+    return f"{'b' if isinstance(place, Building) else 'g'}{place.pk}"
+
+
+def read_place(value: str) -> tuple[Grid | None, Building | None]:
+    """The grid and building a place choice names (``g12`` or ``b34``)."""
+    kind, number = (value or " ")[:1], (value or "")[1:]
+    if not number.isdigit():
+        return None, None
+    if kind == "b":
+        building = Building.objects.select_related("grid__community", "grid__organization").filter(pk=number).first()
+        return (building.grid, building) if building else (None, None)
+    if kind == "g":
+        return Grid.objects.select_related("community", "organization").filter(pk=number).first(), None
+    return None, None
+
+
+class RequestForm(forms.Form):
+    """What a resident tells about a problem; the place comes from a list of matches."""
+
+    place = forms.ChoiceField(label=_("Place"), widget=forms.RadioSelect)
+    category = forms.ModelChoiceField(label=_("What is it about?"), queryset=Category.objects.none(),
+                                      empty_label=None)
+    description = forms.CharField(label=_("Describe the problem"), widget=forms.Textarea(attrs={"rows": 5}),
+                                  max_length=2000)
+    address = forms.CharField(label=_("Where exactly"), max_length=200, required=False,
+                              help_text=_("e.g. the entrance of building 3, beside the bicycle shed."))
+    contact_name = forms.CharField(label=_("Your name"), max_length=50, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False,
+                            help_text=_("Optional. Only the staff handling the request see it, masked."))
+    photo = forms.FileField(label=_("Photo"), required=False, help_text=_("Optional: a JPEG or PNG picture."))
+    public = forms.BooleanField(label=_("The description may be shown in public (without name or phone)"),
+                                required=False)
+
+    def __init__(self, *args, places=(), categories=None, on_behalf=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["place"].choices = [(place_value(place), _place_label(place)) for place in places]
+        self.fields["category"].queryset = categories if categories is not None else Category.objects.filter(
+            active=True)
+        if on_behalf:
+            self.fields["contact_name"].label = _("Resident's name")
+            self.fields["contact_name"].required = True
+            self.fields["phone"].label = _("Resident's phone")
+            self.fields["public"].label = _("The resident agrees that the description is shown in public")
+
+    def clean_place(self):
+        grid, building = read_place(self.cleaned_data["place"])
+        if grid is None:
+            raise forms.ValidationError(_("Choose the place from the list."))
+        self.cleaned_data["building"] = building
+        return grid
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {"category": data["category"], "grid": data["place"], "building": data.get("building"),
+                "description": data["description"], "address": data["address"],
+                "contact_name": data["contact_name"], "phone": data["phone"], "photo": data.get("photo"),
+                "public": data["public"]}
+
+
+def _place_label(place) -> str:
+    if isinstance(place, Building):
+        return f"{place.grid.community.name} · {place.grid.name} · {place.name}" + (
+            f" ({place.address})" if place.address else "")
+    return f"{place.community.name} · {place.name}"
+
+
+class TrackForm(forms.Form):
+    code = forms.CharField(label=_("Tracking code"), max_length=30,
+                           help_text=_("The code you were given when the request was filed, e.g. K7M2-9QXP-4HAB."))
+
+    def clean_code(self):
+        code = rules.normalise_tracking_code(self.cleaned_data["code"])
+        if code is None:
+            raise forms.ValidationError(_("A tracking code has 12 letters and digits."))
+        return code
+
+
+class ResidentAnswerForm(forms.Form):
+    code = forms.CharField(widget=forms.HiddenInput)
+    action = forms.ChoiceField(choices=[(action, action) for action in (rules.Action.CONFIRM, rules.Action.REOPEN,
+                                                                         rules.Action.WITHDRAW)],
+                               widget=forms.HiddenInput)
+    satisfaction = forms.TypedChoiceField(
+        label=_("How satisfied are you?"), coerce=int, required=False, empty_value=None, widget=forms.RadioSelect,
+        choices=[(5, _("Very satisfied")), (4, _("Satisfied")), (3, _("Neither")), (2, _("Dissatisfied")),
+                 (1, _("Very dissatisfied"))])
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000,
+                              required=False)
+
+
+class ChangeForm(forms.Form):
+    """One staff action on a request; the action's own fields are read only when it needs them."""
+
+    action = forms.ChoiceField(choices=rules.Action.choices, widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    public_note = forms.CharField(label=_("Reply to the resident"), widget=forms.Textarea(attrs={"rows": 3}),
+                                  max_length=1000, required=False)
+    internal_note = forms.CharField(label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 2}),
+                                    max_length=1000, required=False)
+    organization = forms.CharField(label=_("Assign to organisation (code)"), max_length=32, required=False)
+    member = forms.IntegerField(label=_("Assign to member (number)"), required=False, min_value=1)
+    original = forms.IntegerField(label=_("Number of the request it repeats"), required=False, min_value=1)
+    referred_to = forms.CharField(label=_("Referred to"), max_length=200, required=False)
+    public = forms.BooleanField(label=_("The description may be shown in public"), required=False)
+
+
+class ListFilterForm(forms.Form):
+    LISTS = [("overdue", _("Overdue")), ("due_soon", _("Due soon")), ("unassigned", _("Unassigned")),
+             ("escalated", _("Risen to this level")), ("all", _("All"))]
+
+    list = forms.ChoiceField(label=_("List"), choices=LISTS, required=False)
+
+    state = forms.ChoiceField(label=_("State"), choices=[("", _("Any")), *rules.State.choices], required=False)
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False,
+                                      empty_label=_("Any"))
+
+
+class StatisticsForm(forms.Form):
+    first = forms.DateField(label=_("From month"), required=False, widget=forms.DateInput(attrs={"type": "month"}),
+                            input_formats=["%Y-%m", "%Y-%m-%d"])
+    last = forms.DateField(label=_("To month"), required=False, widget=forms.DateInput(attrs={"type": "month"}),
+                           input_formats=["%Y-%m", "%Y-%m-%d"])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("first") and data.get("last") and data["first"] > data["last"]:
+            self.add_error("last", _("The last month comes after the first."))
+        return data

@@ -1,0 +1,266 @@
+"""The staff's pages: a level's working lists (overdue, due soon, unassigned, risen to it), filing
+for a resident, a request with its timeline and the actions open to the reader, its photo, the
+resident's phone revealed on purpose, and the statistics of any subtree."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from dangjian.accounts.roles import Permission
+from dangjian.core import audit
+from dangjian.core.forms import apply_errors
+from dangjian.core.models import AuditAction
+from dangjian.core.scope import has_permission, scope_for
+from dangjian.members.models import Member
+from dangjian.orgs import selectors as org_selectors
+from dangjian.orgs.models import Organization
+from dangjian.requests import rules, selectors, services, tally
+from dangjian.requests.forms import ChangeForm, ListFilterForm, RequestForm, StatisticsForm
+from dangjian.requests.models import Request, Source
+from dangjian.requests.views.public import places_for
+
+PAGE_SIZE = 50
+
+
+def _organization(request, code) -> Organization:
+    return org_selectors.organization_for(request.user, code, Permission.VIEW_REQUESTS)
+
+
+def light_of(filed: Request, today: dt.date) -> str | None:
+    if filed.state not in rules.OPEN or filed.due_on is None:
+        return None
+    return rules.light(rules.Deadline(filed.due_on, filed.warn_on), today)
+
+
+@login_required
+@require_GET
+def home(request):
+    roots = list(Organization.objects.filter(path__in=selectors.request_scope(request.user).paths).order_by("path"))
+    if len(roots) == 1:
+        return redirect("requests:organization", code=roots[0].code)
+    if not roots:
+        if selectors.own_member(request.user) is None:
+            raise Http404
+        return redirect("requests:mine")
+    return render(request, "requests/home.html", {"roots": roots})
+
+
+@login_required
+@require_GET
+def organization(request, code):
+    organization = _organization(request, code)
+    today = timezone.localdate()
+    form = ListFilterForm(request.GET or None)
+    chosen = form.cleaned_data if form.is_valid() else {}
+    lists = selectors.lists(request.user, organization, today=today)
+    name = chosen.get("list") or "overdue"
+    rows = lists.get(name) if name != "all" else selectors.requests_under(request.user, organization).order_by("-pk")
+    if chosen.get("state"):
+        rows = rows.filter(state=chosen["state"])
+    if chosen.get("category"):
+        rows = rows.filter(category=chosen["category"])
+    try:
+        after = int(request.GET.get("after", ""))
+    except ValueError:
+        after = None
+    ascending = name in ("overdue", "due_soon", "escalated")
+    if after is not None:
+        # Pages by key: the due lists are in due order, the rest newest first.
+        if ascending:
+            last = Request.objects.filter(pk=after).values_list("due_on", flat=True).first()
+            rows = rows.filter(Q(due_on__gt=last) | Q(due_on=last, pk__gt=after)) if last else rows.none()
+        else:
+            rows = rows.filter(pk__lt=after)
+    page = list(rows.select_related("category", "grid", "assigned_org", "assigned_member")[:PAGE_SIZE + 1])
+    query = request.GET.copy()
+    query.pop("after", None)
+    counts = {key: queryset.count() for key, queryset in lists.items()}
+    return render(request, "requests/organization.html", {
+        "org": organization, "breadcrumbs": org_selectors.breadcrumbs(request.user, organization),
+        "form": form, "list_name": name, "lists": ListFilterForm.LISTS, "counts": counts,
+        "rows": [(row, light_of(row, today)) for row in page[:PAGE_SIZE]],
+        "next_after": page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None, "query": query.urlencode(),
+        "can_file": has_permission(request.user, Permission.HANDLE_REQUESTS, organization.path),
+    })
+
+
+@login_required
+def file_for_resident(request, code):
+    """Staff (or a representative) file for a resident who came, phoned or was met."""
+    organization = org_selectors.organization_for(request.user, code, Permission.VIEW_ORGS)
+    search, places = places_for(request.POST if request.method == "POST" else request.GET, within=organization)
+    places = [place for place in places
+              if selectors.may_file_for_residents(request.user, getattr(place, "grid", place))]
+    if not places and not search.data.get("place_text") and not _may_file_somewhere(request.user, organization):
+        raise PermissionDenied
+    form = None
+    if places:
+        form = RequestForm(request.POST if request.method == "POST" and "description" in request.POST else None,
+                           request.FILES or None, places=places, categories=selectors.categories(), on_behalf=True)
+        if form.is_bound and form.is_valid():
+            try:
+                filed, tracking_code = services.request_file(actor=request.user, source=Source.ON_BEHALF,
+                                                             **form.service_arguments())
+            except ValidationError as error:
+                apply_errors(form, error)
+            else:
+                return render(request, "requests/public_filed.html", {
+                    "filed": filed, "code": rules.format_tracking_code(tracking_code), "on_behalf": True})
+    return render(request, "requests/public_file.html", {
+        "search": search, "form": form, "org": organization, "on_behalf": True,
+        "searched": bool(search.data.get("place_text")),
+    })
+
+
+def _may_file_somewhere(user, organization: Organization) -> bool:
+    return has_permission(user, Permission.HANDLE_REQUESTS, organization.path) or any(
+        term.org_path.startswith(organization.path) or organization.path.startswith(term.org_path)
+        for term in selectors.own_terms(user))
+
+
+@login_required
+@require_GET
+def detail(request, pk):
+    filed = selectors.request_for(request.user, pk)
+    kinds = selectors.actor_kinds(request.user, filed)
+    actions = rules.actions_for(filed.state, kinds)
+    staff = rules.Actor.STAFF in kinds
+    return render(request, "requests/detail.html", {
+        "filed": filed, "light": light_of(filed, timezone.localdate()),
+        "timeline": selectors.timeline(filed, public_only=not staff and not has_permission(
+            request.user, Permission.VIEW_REQUESTS, filed.org_path)),
+        "actions": [(action, rules.Action(action).label) for action in actions], "staff": staff,
+        "templates": selectors.reply_templates(filed.category) if actions else [],
+        "may_reveal": has_permission(request.user, Permission.REVEAL_PERSONAL, filed.org_path),
+        "duplicates": filed.duplicates.all(), "org": filed.organization,
+        "breadcrumbs": org_selectors.breadcrumbs(request.user, filed.organization),
+    })
+
+
+@login_required
+@require_POST
+def change(request, pk):
+    filed = selectors.request_for(request.user, pk)
+    form = ChangeForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label or field}: {' '.join(errors)}")
+        return redirect("requests:detail", pk=filed.pk)
+    data = form.cleaned_data
+    try:
+        services.request_change(
+            actor=request.user, request=filed, action=data["action"], version=data["version"],
+            public_note=data["public_note"], internal_note=data["internal_note"],
+            organization=_assignee_org(request.user, data["organization"]),
+            member=_assignee_member(request.user, data["member"]),
+            original=_original(request.user, data["original"]), referred_to=data["referred_to"],
+            public=data["public"] if data["action"] == rules.Action.ACCEPT else None)
+    except ValidationError as error:
+        for message in (error.messages if not hasattr(error, "error_dict") else
+                        [f"{form.fields[field].label if field in form.fields else field}: {' '.join(messages_)}"
+                         for field, messages_ in error.message_dict.items()]):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Done: %(action)s.") % {"action": rules.Action(data["action"]).label})
+    return redirect("requests:detail", pk=filed.pk)
+
+
+def _assignee_org(user, code: str) -> Organization | None:
+    if not code:
+        return None
+    found = scope_for(user, Permission.HANDLE_REQUESTS).filter(Organization.objects.all(), "path").filter(
+        code=code.strip()).first()
+    if found is None:
+        raise_field("organization", _("No organisation %(code)s within yours.") % {"code": code})
+    return found
+
+
+def _assignee_member(user, number: int | None) -> Member | None:
+    if number is None:
+        return None
+    found = scope_for(user, Permission.VIEW_MEMBERS).filter(Member.objects.current()).filter(pk=number).first()
+    if found is None:
+        raise_field("member", _("No current member %(number)s within your organisation.") % {"number": number})
+    return found
+
+
+def _original(user, number: int | None) -> Request | None:
+    if number is None:
+        return None
+    found = selectors.visible_requests(user).filter(pk=number).first()
+    if found is None:
+        raise_field("original", _("No request %(number)s that you can see.") % {"number": number})
+    return found
+
+
+def raise_field(field: str, message: str):
+    raise ValidationError({field: message})
+
+
+@login_required
+@require_GET
+def photo(request, pk):
+    filed = selectors.request_for(request.user, pk)
+    if not filed.photo:
+        raise Http404
+    audit.record(AuditAction.DOWNLOAD, actor=request.user, obj=filed, org_path=filed.org_path,
+                 changes={"request_photo": filed.pk})
+    response = FileResponse(filed.photo.open("rb"), content_type="image/jpeg" if filed.photo.name.endswith(".jpg")
+                            else "image/png")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def reveal_phone(request, pk):
+    filed = selectors.request_for(request.user, pk)
+    if not has_permission(request.user, Permission.REVEAL_PERSONAL, filed.org_path):
+        raise PermissionDenied
+    audit.record(AuditAction.REVEAL, actor=request.user, obj=filed, org_path=filed.org_path,
+                 changes={"revealed": "phone"})
+    messages.info(request, _("The resident's phone: %(phone)s") % {"phone": filed.phone or _("none given")})
+    return redirect("requests:detail", pk=filed.pk)
+
+
+@login_required
+@require_GET
+def statistics(request, code):
+    organization = _organization(request, code)
+    today = timezone.localdate()
+    form = StatisticsForm(request.GET or None)
+    first, last = today.replace(month=1, day=1), today
+    if form.is_valid():
+        first, last = form.cleaned_data["first"] or first, form.cleaned_data["last"] or last
+    figures = tally.figures(organization, first, last)
+    open_now = selectors.requests_under(request.user, organization).filter(state__in=sorted(rules.OPEN))
+    return render(request, "requests/statistics.html", {
+        "org": organization, "breadcrumbs": org_selectors.breadcrumbs(request.user, organization), "form": form,
+        "first": tally.month_of(first), "last": tally.month_of(last), "figures": figures,
+        "open_now": open_now.count(), "overdue_now": open_now.filter(due_on__lt=today).count(),
+        "satisfaction": round(figures["satisfaction_sum"] / figures["satisfaction_count"], 2)
+        if figures["satisfaction_count"] else None,
+        "on_time_share": round(100 * figures["resolved_on_time"] / figures["resolved"])
+        if figures["resolved"] else None,
+    })
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("org/<str:code>/", organization, name="organization"),
+    path("org/<str:code>/new/", file_for_resident, name="file_for_resident"),
+    path("org/<str:code>/statistics/", statistics, name="statistics"),
+    path("<int:pk>/", detail, name="detail"),
+    path("<int:pk>/change/", change, name="change"),
+    path("<int:pk>/photo/", photo, name="photo"),
+    path("<int:pk>/phone/", reveal_phone, name="reveal_phone"),
+]
