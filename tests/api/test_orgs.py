@@ -355,6 +355,12 @@ EXPECTED_OPERATIONS = {
     ("get", "/api/recruitment/due"), ("get", "/api/recruitment/funnel"), ("post", "/api/recruitment/check"),
     ("post", "/api/recruitment/files/{file_id}/records/{record_id}/documents"),
     ("get", "/api/recruitment/documents/{document_id}"),
+    ("get", "/api/requests"), ("post", "/api/requests"), ("get", "/api/requests/categories"),
+    ("get", "/api/requests/{request_id}"), ("post", "/api/requests/{request_id}/actions"),
+    ("get", "/api/requests/statistics"), ("get", "/api/requests/representatives"),
+    ("post", "/api/requests/representatives"), ("post", "/api/requests/representatives/{representative_id}/end"),
+    ("post", "/api/requests/representatives/{representative_id}/duties"), ("get", "/api/requests/receptions"),
+    ("post", "/api/requests/receptions"), ("get", "/api/requests/visits"), ("post", "/api/requests/visits"),
 }
 
 

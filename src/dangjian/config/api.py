@@ -20,6 +20,7 @@ from dangjian.members.api import ROUTERS as MEMBER_ROUTERS
 from dangjian.members.api import own as own_api
 from dangjian.orgs.api import router as orgs_router
 from dangjian.recruitment.api import router as recruitment_router
+from dangjian.requests.api import router as requests_router
 
 
 class BodyNotJSON(ValueError):
@@ -55,6 +56,7 @@ for member_router in MEMBER_ROUTERS:
     api.add_router("/members", member_router)
 api.add_router("/me", own_api.router)
 api.add_router("/recruitment", recruitment_router)
+api.add_router("/requests", requests_router)
 
 
 def error_body(code: str, message: str, errors: list | None = None) -> dict:
