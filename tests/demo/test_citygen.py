@@ -88,3 +88,71 @@ def test_sibling_names_are_unique_and_free_of_digits_at_city_scale():
         siblings.add(org.name)
         if org.level in (Level.STREET, Level.COMMUNITY, Level.GRID):
             assert not any(character.isdigit() for character in org.name), org.name
+
+
+def _request_year(seed: int, requests: int = 400):
+    from zoneinfo import ZoneInfo
+
+    from dangjian.core.calendar import WorkingDays
+    from dangjian.demo.citygen import Office, RequestPlace
+
+    places = [RequestPlace(community=index // 5, street=2, buildings=("1栋", "2栋"), assignees=3, visitors=2)
+              for index in range(10)]
+    offices = [Office("金风街道金风社区", Level.COMMUNITY, tuple(range(5)), 5),
+               Office("金风街道银湖社区", Level.COMMUNITY, tuple(range(5, 10)), 5),
+               Office("东湖区金风街道", Level.STREET, tuple(range(10)), 5)]
+    generator = CityGenerator(Plan.named("small"), seed=seed, today=TODAY)
+    return generator.request_year(places, offices, calendar=WorkingDays(), tz=ZoneInfo("Asia/Shanghai"),
+                                  requests=requests)
+
+
+def _requests(year):
+    from dangjian.demo.citygen import RequestPlan
+
+    for happening in year.happenings:
+        yield from [happening] if isinstance(happening, RequestPlan) else happening.problems
+
+
+def test_the_same_seed_plans_the_same_year_of_requests_and_another_seed_another():
+    first, again, other = _request_year(7), _request_year(7), _request_year(8)
+    assert first.representatives == again.representatives
+    planned = list(_requests(first))
+    assert planned == list(_requests(again))
+    assert planned != list(_requests(other))
+    assert len(planned) == pytest.approx(400, rel=0.05)
+    assert [plan.number for plan in planned] == list(range(1, len(planned) + 1))
+
+
+def test_planned_changes_follow_the_transitions_by_day_in_office_hours_and_end_before_today():
+    from dangjian.core.calendar import WorkingDays
+    from dangjian.demo.citygen import FORCED_FATES
+    from dangjian.requests import rules
+
+    calendar, held_day = WorkingDays(), TODAY - dt.timedelta(days=min(FORCED_FATES))
+    states, plans = set(), {plan.number: plan for plan in _requests(_request_year(3))}
+
+    def state_at(plan, moment):
+        state = rules.State.RECEIVED
+        for step in plan.steps:
+            if step.at < moment:
+                state = rules.target_of(state, step.action)
+        return state
+
+    for plan in plans.values():
+        state, last = rules.State.RECEIVED, plan.received_at
+        assert TODAY - dt.timedelta(days=366) <= plan.received_at.date() < TODAY
+        for step in plan.steps:
+            assert last < step.at and step.at.date() < TODAY, plan.number
+            assert rules.refusal(state, step.action, step.by) is None, (plan.number, state, step.action)
+            state, last = rules.target_of(state, step.action), step.at
+            if step.by == rules.Actor.STAFF and plan.received_at.date() != held_day:
+                assert calendar.is_working_day(step.at.date()), (plan.number, step)
+                assert dt.time(8, 30) <= step.at.time() < dt.time(17, 30), (plan.number, step)
+            elif step.by == rules.Actor.RESIDENT:
+                assert dt.time(8) <= step.at.time() < dt.time(22), (plan.number, step)
+            if step.action == rules.Action.DUPLICATE:
+                # The services refuse to add followers to a request no one works on any more.
+                assert state_at(plans[step.original], step.at) in rules.OPEN, plan.number
+        states.add(state)
+    # Before the nightly sweep closes the unanswered ones, every other state is planned.
+    assert states == set(rules.State.values) - {rules.State.CLOSED}

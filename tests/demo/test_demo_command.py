@@ -1,16 +1,21 @@
 import datetime as dt
+import io
 import json
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from dangjian.accounts.models import User
+from dangjian.demo.citygen import Plan
 from dangjian.members.models import Member, MembershipPeriod, ResidenceRegistration
 from dangjian.members.selectors import lifecycle as member_selectors
 from dangjian.orgs import selectors
 from dangjian.orgs.models import Organization
 from dangjian.orgs.rules import Level
+from dangjian.requests import rules, tally
+from dangjian.requests.models import OPEN_STATES, Reception, Request, Visit
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -110,6 +115,22 @@ def test_generate_city_refuses_to_overwrite_without_replace(tmp_path, settings):
     call_command("generate_city", "--members", "60", "--replace", stdout=out)
     assert Member.objects.count() == 60
     assert Organization.objects.find_problems() == ([], [], [], [], [])
+
+
+def test_generate_city_writes_a_year_of_requests_with_its_roll_ups():
+    call_command("generate_city", "--members", "3000", stdout=io.StringIO())
+    planned = Plan.for_members(3000).requests
+    assert planned * 0.95 <= Request.objects.count() <= planned * 1.05
+    assert {rules.State.CONFIRMED, rules.State.CLOSED, rules.State.IN_PROGRESS, rules.State.RESOLVED} <= set(
+        Request.objects.values_list("state", flat=True))
+    assert Request.objects.filter(OPEN_STATES, due_on__lt=timezone.localdate(), escalation_level__gt=0).exists()
+    assert Reception.objects.exists() and Visit.objects.exists()
+    root = Organization.objects.get(depth=1)
+    first = timezone.localtime(Request.objects.order_by("received_at").first().received_at).date()
+    assert tally.figures(root, first, timezone.localdate())["received"] == Request.objects.count()
+    call_command("generate_city", "--members", "600", "--replace", stdout=io.StringIO())
+    assert Member.objects.count() == 600
+    assert Request.objects.count() == pytest.approx(Plan.for_members(600).requests, rel=0.1)
 
 
 def test_generate_city_needs_a_positive_number(tmp_path):

@@ -53,10 +53,19 @@ class WorkingDays:
     def __init__(self, overrides: dict[dt.date, bool] | None = None):
         self.overrides = dict(overrides or {})
         self._entered_years = {day.year for day in self.overrides}
+        # The package checks the bounds of its whole table on every call (about 30 µs), which
+        # dominates counting a city's deadlines: each day is looked up once per calendar.
+        self._known: dict[dt.date, bool] = {}
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._published(day)
+        return known
+
+    def _published(self, day: dt.date) -> bool:
         import chinese_calendar
 
         try:

@@ -5,16 +5,19 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import BaseCommand, CommandError, call_command
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian.accounts import services as account_services
 from dangjian.accounts.models import User
 from dangjian.accounts.roles import Role
+from dangjian.core import services as core_services
 from dangjian.demo import loader
 from dangjian.demo.citygen import CityGenerator, Plan
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 from dangjian.orgs.rules import Level
+from dangjian.requests.models import Request
 
 BUSINESS_ROLES = (Role.ORG_ADMIN, Role.SECRETARY, Role.CLERK, Role.VIEWER)
 ACCOUNT_LEVELS = (Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID)
@@ -36,10 +39,22 @@ class Command(BaseCommand):
         if not 0 < port < 65536:
             raise CommandError(_("--port: choose a port between 1 and 65535."))
         call_command("migrate", verbosity=0)
+        generator = CityGenerator(Plan.named(size), seed=seed)
         if not Organization.objects.exists():
             self.stdout.write(_("Generating the demo city (%(size)s)…") % {"size": size})
-            loader.load(CityGenerator(Plan.named(size), seed=seed))
+            loader.load(generator, requests=False)
         accounts = self._accounts()
+        # After the accounts: the staff of the first organisations are then the ones who handle
+        # their requests and are told when one rises to them.
+        if not Request.objects.exists():
+            entered = core_services.calendar_next_year_by_the_week(actor=None, today=timezone.localdate())
+            if entered:
+                self.stdout.write(_("The calendar package does not hold %(year)s yet: the demo counts that year's "
+                                    "working days by the week from New Year's Day (a deployment enters the real ones "
+                                    "with `dangjian calendar set`).") % {"year": entered})
+            self.stdout.write(_("Replaying a year of residents' requests…"))
+            self.stdout.write(_("%(requests)s requests, %(receptions)s receptions, %(visits)s household visits.")
+                              % loader.replay_requests(generator))
         url = f"http://127.0.0.1:{port}/"
         self._print(accounts, url)
         if accounts_json:

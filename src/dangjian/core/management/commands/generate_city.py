@@ -7,7 +7,8 @@ from dangjian.orgs.models import Organization
 
 
 class Command(BaseCommand):
-    help = _("Fill the database with a generated city of N members (about 50 a grid, 300 a community).")
+    help = _("Fill the database with a generated city of N members (about 50 a grid, 300 a community) and a year "
+             "of residents' requests, receptions and household visits.")
 
     def add_arguments(self, parser):
         parser.add_argument("--members", type=int, required=True, metavar="N")
