@@ -597,3 +597,10 @@ ACCESS.update({
         ("POST",), AUTHENTICATED, lambda case: "/api/recruitment/check", ok(post=200), api=True,
         payload=lambda case: ONE_CASE),
 })
+
+# The requests app keeps its entries beside its tests, one module per area; each imports what it
+# needs from this module, whose definitions above are complete by now.
+from tests.requests import access_api, access_open311, access_pages, access_receptions  # noqa: E402
+
+for _area in (access_api, access_open311, access_pages, access_receptions):
+    ACCESS.update(_area.ENTRIES)

@@ -5,12 +5,14 @@ a building group under grid A. Personas hold one role on one node; ``outside`` o
 street B, beyond the street-A personas.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pytest
 
 from dangjian.accounts import services as account_services
 from dangjian.accounts.roles import Role
+from dangjian.core import services as core_services
 from dangjian.orgs.rules import Kind, Level
 from tests import factories
 
@@ -65,3 +67,11 @@ def street_admin(tree, make_user):
 def settings_no_otp(settings):
     settings.OTP_REQUIRED_ROLES = []
     return settings
+
+
+@pytest.fixture
+def next_year_entered(db):
+    """The next year's working days as the demo enters them when the calendar package does not
+    carry them yet (core.services.calendar_next_year_by_the_week). Tests whose deadlines start
+    today need it from December on, so that they do not depend on the day they run."""
+    core_services.calendar_next_year_by_the_week(actor=None, today=dt.date.today())

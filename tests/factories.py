@@ -17,6 +17,8 @@ from dangjian.orgs.rules import Kind, Level
 from dangjian.recruitment.models import RecruitmentFile, StepDocument, StepRecord
 
 PASSWORD = "Test-pass-9!"
+# The smallest PNG a type check accepts: the signature and the start of an IHDR chunk.
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
 _sequence = itertools.count(1)
 
 
@@ -99,10 +101,13 @@ def make_step_document(file, *, name="申请书.pdf", content=b"%PDF-1.4\n%%EOF\
     return document
 
 
-def make_category(code="HW", name="环境卫生", time_limit_days=5, **fields):
+def make_category(code="HW", name="环境卫生", time_limit_days=5, attributes=(), **fields):
+    """A category, its attribute definitions normalised as the category service keeps them."""
+    from dangjian.requests import rules
     from dangjian.requests.models import Category
 
-    return Category.objects.create(code=code, name=name, time_limit_days=time_limit_days, **fields)
+    return Category.objects.create(code=code, name=name, time_limit_days=time_limit_days,
+                                   attributes=rules.check_attribute_definitions(list(attributes)), **fields)
 
 
 def make_request(grid, *, category=None, description="楼道灯坏了，晚上看不见路。", **fields):

@@ -31,10 +31,23 @@ from dangjian.members.models import (
 )
 from dangjian.orgs.models import Grid, Organization, OrgCounts
 from dangjian.recruitment.models import RecruitmentFile, StepRecord
+from dangjian.requests.models import (
+    Category,
+    Open311Key,
+    Reception,
+    ReceptionDuty,
+    ReplyTemplate,
+    Representative,
+    Request,
+    RequestUpdate,
+    Tracking,
+    Visit,
+)
 from tests.access_table import ACCESS, AUTHENTICATED, PUBLIC, Case
 
 MEMBER_TABLES = (Member, MembershipPeriod, MemberEvent, ResidenceRegistration, Transfer, CorrectionRequest,
-                 RecruitmentFile, StepRecord)
+                 RecruitmentFile, StepRecord, Request, RequestUpdate, Tracking, Category, ReplyTemplate,
+                 Representative, ReceptionDuty, Reception, Visit, Open311Key)
 
 
 @dataclass(frozen=True)
@@ -194,7 +207,7 @@ def _verdict(entry, method, response, expected) -> str | None:
 
 
 @pytest.mark.parametrize("route", sorted(ACCESS))
-def test_access(route, tree, make_user, settings_no_otp):
+def test_access(route, tree, make_user, settings_no_otp, next_year_entered):
     entry = ACCESS[route]
     users = {
         persona.name: make_user(persona.role, tree.street_a if persona.street == "a" else tree.street_b)

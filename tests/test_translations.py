@@ -11,30 +11,40 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "dangjian"
 CATALOGUE = PACKAGE / "locale" / "zh_Hans" / "LC_MESSAGES"
-ENTRY = re.compile(r'^msgid "(.*?)"\n((?:".*"\n)*)(?:msgid_plural .*\n(?:".*"\n)*)?msgstr(?:\[0\])? "(.*?)"\n((?:".*"\n)*)', re.MULTILINE)
+ENTRY = re.compile(r'^(?:msgctxt "(.*?)"\n)?msgid "(.*?)"\n((?:".*"\n)*)(?:msgid_plural .*\n(?:".*"\n)*)?'
+                   r'msgstr(?:\[0\])? "(.*?)"\n((?:".*"\n)*)', re.MULTILINE)
 
 
-def _entries() -> dict[str, str]:
+def _key(match) -> tuple[str | None, str]:
+    """(context, msgid): one msgid may have a translation per context ("Category" of a member or a request)."""
+    return match.group(1), match.group(2) + "".join(line[1:-1] for line in match.group(3).splitlines())
+
+
+def _entries() -> dict[tuple[str | None, str], str]:
     text = (CATALOGUE / "django.po").read_text(encoding="utf-8")
     entries = {}
     for match in ENTRY.finditer(text):
-        msgid = match.group(1) + "".join(line[1:-1] for line in match.group(2).splitlines())
-        msgstr = match.group(3) + "".join(line[1:-1] for line in match.group(4).splitlines())
+        context, msgid = _key(match)
+        msgstr = match.group(4) + "".join(line[1:-1] for line in match.group(5).splitlines())
         if msgid:
-            entries[msgid] = msgstr
+            entries[context, msgid] = msgstr
     return entries
 
 
 def test_every_catalogue_entry_is_translated():
-    untranslated = [msgid for msgid, msgstr in _entries().items() if not msgstr]
+    untranslated = [key for key, msgstr in _entries().items() if not msgstr]
     assert not untranslated, untranslated[:10]
 
 
 def test_the_compiled_catalogue_matches_the_source():
     with open(CATALOGUE / "django.mo", "rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    for msgid, msgstr in _entries().items():
-        if "\\" not in msgid:
+    for (context, msgid), msgstr in _entries().items():
+        if "\\" in msgid:
+            continue
+        if context:
+            assert compiled.pgettext(context, msgid) == msgstr, (context, msgid)
+        else:
             assert compiled.gettext(msgid) == msgstr or compiled.ngettext(msgid, msgid, 1) == msgstr, msgid
 
 
@@ -49,8 +59,7 @@ def test_every_marked_string_is_in_the_catalogue(tmp_path):
              "PYTHONPATH": str(PACKAGE.parent)},
     )
     extracted = (copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
-    extracted_ids = {match.group(1) + "".join(line[1:-1] for line in match.group(2).splitlines())
-                     for match in ENTRY.finditer(extracted)} - {""}
+    extracted_ids = {_key(match) for match in ENTRY.finditer(extracted)} - {(None, "")}
     assert len(extracted_ids) > 300
     missing = extracted_ids - set(_entries())
     assert not missing, sorted(missing)[:10]

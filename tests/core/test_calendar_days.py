@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from dangjian.core import services as core_services
 from dangjian.core.models import AuditAction, AuditEvent, CalendarDay
 from dangjian.core.selectors import working_days
 
@@ -59,3 +60,11 @@ def test_bad_input_is_named_and_changes_nothing(arguments, message):
         run(*arguments)
     assert message in str(raised.value)
     assert not CalendarDay.objects.exists() and not AuditEvent.objects.exists()
+
+
+def test_the_demo_enters_next_year_only_when_the_package_lacks_it(db):
+    assert core_services.calendar_next_year_by_the_week(actor=None, today=dt.date(2025, 12, 20)) is None
+    assert core_services.calendar_next_year_by_the_week(actor=None, today=dt.date(2030, 12, 20)) == 2031
+    assert core_services.calendar_next_year_by_the_week(actor=None, today=dt.date(2030, 12, 20)) is None
+    calendar = working_days()
+    assert not calendar.is_working_day(dt.date(2031, 1, 1)) and calendar.is_working_day(dt.date(2031, 1, 2))

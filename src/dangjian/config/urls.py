@@ -13,7 +13,9 @@ urlpatterns = [
     path("recruitment/", include("dangjian.recruitment.views")),
     path("requests/", include("dangjian.requests.urls")),
     path("r/", include("dangjian.requests.views.public")),
+    path("open311/v2/", include("dangjian.requests.open311")),
     path("audit/", include("dangjian.core.urls")),
+    path("notifications/", include("dangjian.core.notification_urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", api.urls),
 ]

@@ -1,5 +1,7 @@
 from dangjian.accounts.roles import Permission
+from dangjian.core.models import Notification
 from dangjian.core.scope import has_permission
+from dangjian.members.models import Member
 
 
 def navigation(request):
@@ -10,7 +12,11 @@ def navigation(request):
         "nav": {
             "orgs": has_permission(user, Permission.VIEW_ORGS),
             "members": has_permission(user, Permission.VIEW_MEMBERS),
+            "requests": has_permission(user, Permission.VIEW_REQUESTS),
+            # A member's own work on requests: those assigned to them, visits, receptions.
+            "own_requests": Member.objects.filter(account=user, left_on__isnull=True).exists(),
             "audit": has_permission(user, Permission.VIEW_AUDIT),
             "accounts": has_permission(user, Permission.MANAGE_ACCOUNTS) or has_permission(user, Permission.GRANT_ROLES),
-        }
+        },
+        "unread_notifications": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
     }

@@ -38,3 +38,20 @@ def notifications_read(*, user, ids=None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     return unread.update(read_at=timezone.now())
+
+
+def calendar_next_year_by_the_week(*, actor, today: dt.date) -> int | None:
+    """Where the published calendar does not hold the year after ``today`` yet, enter its New
+    Year's Day, so that the rest of that year follows the week (``WorkingDays``) and deadlines
+    running past New Year can be counted. For the demo and the tests: a deployment enters the
+    State Council's real days each November (docs/operations.md). Returns the year entered."""
+    import chinese_calendar
+
+    year = today.year + 1
+    try:
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    except NotImplementedError:
+        if not CalendarDay.objects.filter(day__year=year).exists():
+            calendar_day_set(actor=actor, day=dt.date(year, 1, 1), working=False, name="元旦")
+            return year
+    return None

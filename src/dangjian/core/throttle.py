@@ -5,6 +5,7 @@ for people."""
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 
@@ -39,7 +40,7 @@ def limited(request, exception=None):
     if request.path.startswith(("/api/", "/open311/")):
         if request.path.endswith(".xml"):
             return HttpResponse(f'<?xml version="1.0" encoding="utf-8"?><errors><error><code>429</code>'
-                                f"<description>{message}</description></error></errors>",
+                                f"<description>{escape(message)}</description></error></errors>",
                                 status=429, content_type="text/xml; charset=utf-8")
         return JsonResponse([{"code": 429, "description": message}] if request.path.startswith("/open311/")
                             else {"code": "rate_limited", "message": message}, status=429, safe=False)

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.orgs.models import Building, Grid
 from dangjian.requests import rules
@@ -49,7 +50,7 @@ class RequestForm(forms.Form):
 
     def __init__(self, *args, places=(), categories=None, on_behalf=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["place"].choices = [(place_value(place), _place_label(place)) for place in places]
+        self.fields["place"].choices = [(place_value(place), place_label(place)) for place in places]
         self.fields["category"].queryset = categories if categories is not None else Category.objects.filter(
             active=True)
         if on_behalf:
@@ -73,7 +74,7 @@ class RequestForm(forms.Form):
                 "public": data["public"]}
 
 
-def _place_label(place) -> str:
+def place_label(place) -> str:
     if isinstance(place, Building):
         return f"{place.grid.community.name} · {place.grid.name} · {place.name}" + (
             f" ({place.address})" if place.address else "")
@@ -107,8 +108,8 @@ class ResidentAnswerForm(forms.Form):
 class ChangeForm(forms.Form):
     """One staff action on a request; the action's own fields are read only when it needs them."""
 
-    action = forms.ChoiceField(choices=rules.Action.choices, widget=forms.HiddenInput)
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    action = forms.ChoiceField(label=_("Action"), choices=rules.Action.choices, widget=forms.HiddenInput)
+    version = forms.IntegerField(label=_("Version of the request"), widget=forms.HiddenInput)
     public_note = forms.CharField(label=_("Reply to the resident"), widget=forms.Textarea(attrs={"rows": 3}),
                                   max_length=1000, required=False)
     internal_note = forms.CharField(label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 2}),
@@ -127,14 +128,14 @@ class ListFilterForm(forms.Form):
     list = forms.ChoiceField(label=_("List"), choices=LISTS, required=False)
 
     state = forms.ChoiceField(label=_("State"), choices=[("", _("Any")), *rules.State.choices], required=False)
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False,
+    category = forms.ModelChoiceField(label=pgettext_lazy("request", "Category"), queryset=Category.objects.all(), required=False,
                                       empty_label=_("Any"))
 
 
 class StatisticsForm(forms.Form):
-    first = forms.DateField(label=_("From month"), required=False, widget=forms.DateInput(attrs={"type": "month"}),
+    first = forms.DateField(label=_("From month"), required=False, widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
                             input_formats=["%Y-%m", "%Y-%m-%d"])
-    last = forms.DateField(label=_("To month"), required=False, widget=forms.DateInput(attrs={"type": "month"}),
+    last = forms.DateField(label=_("To month"), required=False, widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
                            input_formats=["%Y-%m", "%Y-%m-%d"])
 
     def clean(self):

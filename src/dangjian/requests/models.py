@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.core import crypto, identity
 from dangjian.core.fields import PathField
@@ -41,7 +42,7 @@ class ReplyTemplate(models.Model):
     """A prepared reply for an action, for one category or for all (``category`` empty)."""
 
     category = models.ForeignKey(Category, on_delete=models.CASCADE, null=True, blank=True,
-                                 related_name="reply_templates", verbose_name=_("category"))
+                                 related_name="reply_templates", verbose_name=pgettext_lazy("request", "category"))
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
     title = models.CharField(_("title"), max_length=100)
     text = models.TextField(_("text"), max_length=1000)
@@ -73,7 +74,8 @@ class Request(models.Model):
     tracking code (``Tracking``); every change is a ``RequestUpdate`` and an audit line."""
 
     city_id = models.PositiveIntegerField(default=0)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("category"))
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=pgettext_lazy("request", "category"))
     grid = models.ForeignKey("orgs.Grid", on_delete=models.PROTECT, related_name="+", verbose_name=_("grid"))
     building = models.ForeignKey("orgs.Building", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                  verbose_name=_("building"))
@@ -140,6 +142,10 @@ class Request(models.Model):
             models.Index(fields=["escalated_to", "due_on"], condition=OPEN_STATES, name="request_escalated"),
             models.Index(fields=["resolved_at"], condition=Q(state="resolved"), name="request_awaiting"),
             models.Index(fields=["assigned_path", "id"], condition=~Q(assigned_path=""), name="request_assigned_path"),
+            # The overdue, due-soon and open lists of a subtree for requests assigned into it from
+            # elsewhere: without it the planner reads every open request of the city to find a street's.
+            models.Index(fields=["assigned_path", "due_on"], condition=OPEN_STATES & ~Q(assigned_path=""),
+                         name="request_open_assigned_due"),
             models.Index(fields=["assigned_member", "id"], condition=Q(assigned_member__isnull=False),
                          name="request_member"),
             models.Index(fields=["received_at", "id"], name="request_received"),
@@ -200,7 +206,7 @@ class Representative(models.Model):
     organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("serves in"))
     org_path = PathField(editable=False, db_index=True)
-    title = models.CharField(_("title"), max_length=100, help_text=_("e.g. 区党代表"))
+    title = models.CharField(pgettext_lazy("representative", "title"), max_length=100, help_text=_("e.g. 区党代表"))
     since = models.DateField(_("since"))
     until = models.DateField(_("until"), null=True, blank=True)
 

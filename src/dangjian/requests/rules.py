@@ -7,6 +7,7 @@ import datetime as dt
 import math
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from django.db import models
@@ -93,8 +94,8 @@ def refusal(state: str, action: str, actor: str) -> str | None:
     if transition is None:
         return _("There is no action “%(action)s”.") % {"action": action}
     if actor not in transition.actors:
-        return _("%(actor)s may not %(action)s a request.") % {
-            "actor": Actor(actor).label, "action": str(Action(action).label).lower()}
+        return _("%(actor)s cannot take the action “%(action)s”.") % {
+            "actor": Actor(actor).label, "action": Action(action).label}
     if state not in transition.sources:
         return _("A request that is “%(state)s” cannot be changed by “%(action)s”.") % {
             "state": State(state).label, "action": Action(action).label}
@@ -146,6 +147,14 @@ def light(deadline_: Deadline | None, today: dt.date) -> str | None:
     return Light.YELLOW if today >= deadline_.warn_on else Light.GREEN
 
 
+def light_of(request, today: dt.date) -> str | None:
+    """The light of a request (anything with ``state``, ``due_on`` and ``warn_on``): none before
+    its deadline is set or once its work is done."""
+    if request.state not in OPEN or request.due_on is None:
+        return None
+    return light(Deadline(request.due_on, request.warn_on), today)
+
+
 # --- escalation -----------------------------------------------------------------------------------
 
 MAX_ESCALATION = 2  # grid → community (1) → street (2)
@@ -163,9 +172,10 @@ def escalation_level(due_on: dt.date, limit_days: int, today: dt.date, calendar:
 
 # --- tracking codes -------------------------------------------------------------------------------
 
-# No 0/O, 1/I/L or U: a code is read out on the phone and copied from paper.
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-CODE_LENGTH = 12  # 30^12 ≈ 2^59: not guessable within any rate limit
+# Crockford's base 32, without I, L, O or U: a code is read out on the phone and copied from
+# paper, so what is typed as O is read as 0, and I or L as 1.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 12  # 32^12 = 2^60: not guessable within any rate limit
 
 
 def new_tracking_code() -> str:
@@ -179,10 +189,17 @@ def format_tracking_code(code: str) -> str:
 def normalise_tracking_code(raw: str) -> str | None:
     """The code as stored, from what a resident typed (any case, spaces or hyphens, O for 0 and I
     or L for 1 mistaken); None if it cannot be a code."""
-    cleaned = re.sub(r"[\s\-－—]", "", raw or "").upper().translate(str.maketrans("OIL", "011"))
+    # NFKC first: a code typed in a Chinese input method's full-width mode is the same code.
+    cleaned = re.sub(r"[\s\-—]", "", unicodedata.normalize("NFKC", raw or "")).upper().translate(
+        str.maketrans("OIL", "011"))
     if len(cleaned) != CODE_LENGTH or any(character not in CODE_ALPHABET for character in cleaned):
         return None
     return cleaned
+
+
+# --- receptions ---------------------------------------------------------------------------------
+
+MAX_VISITORS = 10_000  # more than any reception room holds in a day
 
 
 # --- satisfaction ---------------------------------------------------------------------------------
@@ -195,7 +212,7 @@ SATISFIED_FROM = 4
 
 _ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}[01][0-9][0-3][0-9][0-9]{3}[0-9Xx](?![0-9])")
 _PHONE = re.compile(r"(?<![0-9])(?:\+?86[ -]?)?1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}(?![0-9])"
-                    r"|(?<![0-9])0[0-9]{2,3}-?[0-9]{7,8}(?![0-9])")
+                    r"|(?<![0-9])[(（]?0[0-9]{2,3}[)）]?[ -]?[0-9]{7,8}(?![0-9])")
 
 
 def redact(text: str) -> str:
@@ -243,18 +260,23 @@ def check_attribute_definitions(definitions) -> list[dict]:
             continue
         values = item.get("values") or []
         if datatype.endswith("valuelist"):
-            if not values or not all(isinstance(value, dict) and str(value.get("key", "")).strip() and
+            if not isinstance(values, list) or not values or not all(isinstance(value, dict) and str(value.get("key", "")).strip() and
                                      str(value.get("name", "")).strip() for value in values):
                 problems[where] = _("A list attribute needs values, each with a key and a name.")
                 continue
             values = [{"key": str(value["key"]).strip(), "name": str(value["name"]).strip()} for value in values]
+        else:
+            values = []
         description = str(item.get("description", "")).strip()
         if not description:
             problems[where] = _("Give the question asked (description).")
             continue
-        kept.append({"code": code, "datatype": datatype, "required": bool(item.get("required", False)),
+        required = item.get("required", False)
+        if isinstance(required, str):
+            required = required.strip().lower() in ("true", "1", "yes")
+        kept.append({"code": code, "datatype": datatype, "required": bool(required),
                      "description": description, "datatype_description": str(item.get("datatype_description", "")),
-                     "order": int(item.get("order", index)) if str(item.get("order", index)).isdigit() else index,
+                     "order": int(order) if re.fullmatch(r"[0-9]{1,4}", order := str(item.get("order", index))) else index,
                      "variable": True, "values": values})
     if problems:
         raise AttributeProblems(problems)

@@ -5,13 +5,15 @@ is assigned to, and by the resident who holds its tracking code."""
 import datetime as dt
 import hashlib
 
-from django.db.models import Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from dangjian.accounts.roles import Permission
 from dangjian.core import crypto
 from dangjian.core.scope import PATH_END, Scope, has_permission, scope_for
-from dangjian.members.models import Member
+from dangjian.members.models import Member, ResidenceRegistration
 from dangjian.orgs.models import Building, Grid, Organization
 from dangjian.orgs.rules import Level
 from dangjian.requests import rules
@@ -39,6 +41,12 @@ def _visible(scope: Scope) -> Q:
 
 def visible_requests(user) -> QuerySet:
     return Request.objects.filter(_visible(request_scope(user)))
+
+
+def is_own_record(user, member: Member) -> bool:
+    """Whether ``member`` is ``user``'s own record: never for someone signed out, nor for a
+    member without an account."""
+    return member.account_id is not None and getattr(user, "is_authenticated", False) and member.account_id == user.pk
 
 
 def own_member(user) -> Member | None:
@@ -99,6 +107,76 @@ def lists(user, organization: Organization, *, today: dt.date) -> dict[str, Quer
     }
 
 
+# The lists in due order; the others run newest first.
+DUE_ORDER = frozenset({"overdue", "due_soon", "escalated"})
+
+
+def request_list(user, organization: Organization, name: str, *, today: dt.date, state: str | None = None,
+                 category: Category | None = None, after: int | None = None) -> QuerySet:
+    """One of the working lists of ``lists``, or ``all`` the requests under ``organization``
+    (newest first), narrowed by state and category, from after the request ``after`` in the
+    list's order: pages by key."""
+    rows = (requests_under(user, organization).order_by("-pk") if name == "all"
+            else lists(user, organization, today=today)[name])
+    if state:
+        rows = rows.filter(state=state)
+    if category is not None:
+        rows = rows.filter(category=category)
+    if after is None:
+        return rows
+    return after_key(rows, after, "due_on") if name in DUE_ORDER else rows.filter(pk__lt=after)
+
+
+def after_key(rows: QuerySet, after: int, field: str, *, descending: bool = False) -> QuerySet:
+    """``rows``, ordered by (``field``, key), from after the row whose key is ``after``; none when
+    that row has no ``field``."""
+    value = rows.model.objects.filter(pk=after).values_list(field, flat=True).first()
+    if value is None:
+        return rows.none()
+    beyond = "lt" if descending else "gt"
+    return rows.filter(Q(**{f"{field}__{beyond}": value}) | Q(**{field: value, f"pk__{beyond}": after}))
+
+
+def open_counts(user, organization: Organization, *, today: dt.date) -> dict[str, int]:
+    """How many requests under ``organization`` are open now, and how many of those overdue."""
+    open_ = requests_under(user, organization).filter(OPEN_STATES)
+    return {"open": open_.count(), "overdue": open_.filter(due_on__lt=today).count()}
+
+
+def assignable_organization(user, code: str) -> Organization | None:
+    """The organisation named by ``code`` to assign a request to, among those where ``user``
+    handles requests; None when none is named."""
+    if not code:
+        return None
+    found = scope_for(user, Permission.HANDLE_REQUESTS).filter(Organization.objects.all(), "path").filter(
+        code=code.strip()).first()
+    if found is None:
+        raise ValidationError({"organization": _("No organisation %(code)s within yours.") % {"code": code}})
+    return found
+
+
+def current_member(user, number: int | None) -> Member | None:
+    """The current member with key ``number`` among those ``user`` sees; None when none is named."""
+    if number is None:
+        return None
+    found = scope_for(user, Permission.VIEW_MEMBERS).filter(Member.objects.current()).filter(pk=number).first()
+    if found is None:
+        raise ValidationError({"member": _("No current member %(number)s within your organisation.") % {
+            "number": number}})
+    return found
+
+
+def original_request(user, number: int | None) -> Request | None:
+    """The request with key ``number``, which another repeats, among those ``user`` sees; None
+    when none is named."""
+    if number is None:
+        return None
+    found = visible_requests(user).filter(pk=number).first()
+    if found is None:
+        raise ValidationError({"original": _("No request %(number)s that you can see.") % {"number": number}})
+    return found
+
+
 def assigned_to_member(member: Member) -> QuerySet:
     return Request.objects.filter(assigned_member=member).select_related("category", "grid").order_by("-pk")
 
@@ -109,7 +187,7 @@ def by_tracking_code(code: str) -> tuple[Request, Tracking] | None:
     if normalised is None:
         return None
     tracking = (Tracking.objects.select_related("request__category", "request__grid", "request__organization",
-                                                "request__duplicate_of")
+                                                "request__building")
                 .filter(code_hash=crypto.lookup_hash(normalised)).first())
     return (tracking.request, tracking) if tracking else None
 
@@ -117,6 +195,14 @@ def by_tracking_code(code: str) -> tuple[Request, Tracking] | None:
 def timeline(request: Request, *, public_only: bool) -> QuerySet:
     updates = request.updates.select_related("actor").order_by("at", "pk")
     return updates.exclude(public_note="", action="note") if public_only else updates
+
+
+def timeline_for(user, request: Request, kinds: set[str]) -> QuerySet:
+    """The timeline as ``user``, acting as ``kinds`` (``actor_kinds``), reads it: whole for staff
+    of the request, its place or the organisation handling it; the replies only for the member it
+    is assigned to."""
+    whole = rules.Actor.STAFF in kinds or has_permission(user, Permission.VIEW_REQUESTS, request.org_path)
+    return timeline(request, public_only=not whole)
 
 
 def categories(*, active_only: bool = True) -> QuerySet:
@@ -155,6 +241,15 @@ def place_matches(text: str, *, within: Organization | None = None, limit: int =
     return found + list(buildings.order_by("grid__code", "name")[:max(0, limit - len(found))])
 
 
+def place_named(grid_code: str | None, building_id: int | None) -> tuple[Grid | None, Building | None]:
+    """The grid and the building a problem names by grid code and building key, each None when
+    not found: any place of the city may be named, and who files where is the services' call."""
+    grid = (Grid.objects.select_related("community", "organization").filter(code=grid_code.strip()).first()
+            if grid_code else None)
+    building = Building.objects.select_related("grid").filter(pk=building_id).first() if building_id else None
+    return grid, building
+
+
 def place_organization(grid: Grid) -> Organization:
     """The organisation that answers for a grid: its own branch, or its community."""
     return grid.organization if grid.organization_id and not grid.organization.is_dissolved else grid.community
@@ -186,12 +281,21 @@ def handlers_at(organization: Organization) -> QuerySet:
 def representatives_under(user, organization: Organization) -> QuerySet:
     end = organization.path + PATH_END
     return request_scope(user).filter(Representative.objects.filter(
-        org_path__gte=organization.path, org_path__lt=end).select_related("member", "organization")
-        .order_by("until", "member__name_pinyin"))
+        org_path__gte=organization.path, org_path__lt=end).select_related("member", "organization"))
 
 
 def representative_for(user, pk: int) -> Representative:
     return request_scope(user).get_or_404(Representative.objects.select_related("member", "organization"), pk=pk)
+
+
+def representative_receiving(user, pk: int) -> Representative:
+    """The representative whose reception ``user`` logs: one in their scope, or their own term;
+    404 otherwise."""
+    representative = Representative.objects.select_related("member", "organization").filter(pk=pk).first()
+    if representative is None or not (request_scope(user).covers(representative.org_path)
+                                      or is_own_record(user, representative.member)):
+        raise Http404
+    return representative
 
 
 def own_terms(user) -> QuerySet:
@@ -203,8 +307,10 @@ def own_terms(user) -> QuerySet:
 
 
 def may_log_reception(user, representative: Representative) -> bool:
-    own = representative.until is None and representative.member.account_id == getattr(user, "pk", None)
-    return own or has_permission(user, Permission.HANDLE_REQUESTS, representative.org_path)
+    """The representative during their term, staff over their organisation, or the command line
+    (``user`` None)."""
+    own = representative.until is None and is_own_record(user, representative.member)
+    return user is None or own or has_permission(user, Permission.HANDLE_REQUESTS, representative.org_path)
 
 
 def may_file_for_residents(user, grid: Grid) -> bool:
@@ -230,7 +336,7 @@ def receptions_under(user, organization: Organization) -> QuerySet:
 def reception_for(user, pk: int) -> Reception:
     reception = Reception.objects.select_related("representative__member", "organization").filter(pk=pk).first()
     if reception is None or not (request_scope(user).covers(reception.org_path)
-                                 or reception.representative.member.account_id == getattr(user, "pk", None)):
+                                 or is_own_record(user, reception.representative.member)):
         raise Http404
     return reception
 
@@ -243,6 +349,47 @@ def visits_under(user, organization: Organization) -> QuerySet:
 
 def own_visits(member: Member) -> QuerySet:
     return Visit.objects.filter(member=member).select_related("grid").order_by("-visited_on", "-pk")
+
+
+def duty_for(user, pk: int) -> ReceptionDuty:
+    return request_scope(user).get_or_404(ReceptionDuty.objects.select_related("representative__member"), pk=pk)
+
+
+def visiting_member_for(user, pk: int) -> Member:
+    """A current member whose household visits ``user`` sees: one of the organisation's own, or one
+    confirmed as living in it (who visits where they live); 404 otherwise."""
+    scope = request_scope(user)
+    lives_here = Q(residence__status=ResidenceRegistration.Status.CONFIRMED) & scope.q("residence__org_path")
+    member = Member.objects.current().filter(scope.q("org_path") | lives_here).filter(pk=pk).first()
+    if member is None:
+        raise Http404
+    return member
+
+
+def problems_raised(link: str, ids) -> dict[int, int]:
+    """How many requests each of the receptions or visits ``ids`` raised (``link``: the request's
+    field naming them, "reception" or "visit")."""
+    return dict(Request.objects.filter(**{f"{link}__in": list(ids)}).values_list(link).annotate(count=Count("pk"))
+                .order_by())
+
+
+def open311_requests(*, ids=None, received_from=None, received_until=None, categories=None, open_=None,
+                     limit: int = 1000) -> list[Request]:
+    """Requests for the public Open311 reads, newest first, at most ``limit``: those numbered
+    ``ids`` (the standard lets a list of numbers override every other filter), or those received
+    in a window, of some ``categories``, open or not (``open_``). What of each may be shown is
+    the interface's to decide."""
+    queryset = Request.objects.select_related("category", "grid__community", "building", "organization",
+                                              "assigned_org")
+    if ids is not None:
+        queryset = queryset.filter(pk__in=ids)
+    else:
+        queryset = queryset.filter(received_at__gte=received_from, received_at__lte=received_until)
+        if categories:
+            queryset = queryset.filter(category__in=categories)
+        if open_ is not None:
+            queryset = queryset.filter(OPEN_STATES) if open_ else queryset.exclude(OPEN_STATES)
+    return list(queryset.order_by("-received_at", "-pk")[:limit])
 
 
 def open311_keys() -> QuerySet:

@@ -11,9 +11,11 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from fractions import Fraction
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.accounts.roles import Permission
 from dangjian.core import audit, crypto, identity, uploads
+from dangjian.core.calendar import UnpublishedYear
 from dangjian.core.models import AuditAction, Notification
 from dangjian.core.scope import has_permission, require_permission
 from dangjian.core.selectors import working_days
@@ -101,7 +104,10 @@ def _new_request(*, actor, category: Category, grid: Grid, building: Building | 
         phone_sealed=crypto.seal(phone) if phone else None, phone_last4=phone[-4:], source=source,
         entered_by=_user(actor), reception=reception, visit=visit, client=client)
     if photo is not None:
-        request.photo.save(photo.name, photo, save=False)
+        # Named by the type read from its bytes, never by the name the browser sent.
+        kind = uploads.document_type(photo, max_bytes=settings.DANGJIAN_REQUEST_PHOTO_MAX_BYTES,
+                                     allowed=uploads.PHOTO_TYPES)
+        request.photo.save(f"photo.{uploads.PHOTO_TYPES[kind]}", photo, save=False)
     request.save()
     code = rules.new_tracking_code()
     Tracking.objects.create(code_hash=crypto.lookup_hash(code), request=request, filed=request)
@@ -141,11 +147,22 @@ def request_file(*, actor, category: Category | None, grid: Grid | None, descrip
             errors["photo"] = [str(error)]
     if source == Source.ON_BEHALF and not (contact_name or "").strip():
         errors["contact_name"] = [_("Give the name of the resident you file for.")]
+    # An Open311 client's text: saving does not check it, and the column holds 500 characters.
+    if media_url and (len(media_url) > 500 or not _web_address(media_url)):
+        errors["media_url"] = [_("Give the address of the photo: http:// or https://, at most 500 characters.")]
     if errors:
         raise ValidationError(errors)
     return _new_request(actor=actor, category=category, grid=grid, building=building, description=description,
                         address=address, contact_name=contact_name, phone=phone, public=public, source=source,
                         attributes=values, photo=photo, media_url=media_url, client=client)
+
+
+def _web_address(text: str) -> bool:
+    try:
+        URLValidator(schemes=["http", "https"])(text)
+    except ValidationError:
+        return False
+    return True
 
 
 # --- changes of state -------------------------------------------------------------------------------
@@ -182,8 +199,14 @@ def _kind(actor, request: Request, action: str) -> str:
 
 
 def _deadline(request: Request, start: dt.date) -> None:
-    deadline = rules.deadline(start, request.category.time_limit_days, settings.DANGJIAN_REQUEST_YELLOW_PERCENT / 100,
-                              working_days())
+    # A fraction, not a float: 30% of 10 days is 3 days, where 10 * 0.3 rounds up to 4.
+    share = Fraction(settings.DANGJIAN_REQUEST_YELLOW_PERCENT, 100)
+    try:
+        deadline = rules.deadline(start, request.category.time_limit_days, share, working_days())
+    except UnpublishedYear as unpublished:
+        raise ValidationError({"action": _(
+            "The deadline cannot be counted: the working days of %(year)s are not in the calendar yet. Ask an "
+            "administrator to enter them.") % {"year": unpublished.year}}) from None
     request.due_on, request.warn_on = deadline.due_on, deadline.warn_on
     request.escalation_level, request.escalated_to = 0, None
 
@@ -209,7 +232,8 @@ def request_change(*, actor, request: Request, action: str, version: int | None 
         request.accepted_on = today
         fields += ["accepted_on", "due_on", "warn_on", "escalation_level", "escalated_to"]
         if public is not None:
-            request.public = public
+            # Staff may take the resident's consent to publish back, never give it for them.
+            request.public = request.public and public
             fields.append("public")
     elif action == Action.ASSIGN:
         fields += _assign(actor, request, organization, member)
@@ -288,6 +312,11 @@ def _original(actor, request: Request, original: Request | None) -> Request:
         original = original.duplicate_of
     if original.pk in seen or not selectors.can_handle(actor, original):
         raise ValidationError({"original": _("Choose another request you handle, not this one.")})
+    if original.state in rules.FINAL or original.state == State.CLOSED:
+        # Its followers would follow a request no one works on any more.
+        raise ValidationError({"original": _(
+            "Request #%(number)s is closed (%(state)s): handle this one on its own.") % {
+            "number": original.pk, "state": original.get_state_display()}})
     return original
 
 
@@ -312,6 +341,11 @@ def resident_answer(*, code: str, action: str, satisfaction: int | None = None, 
     refusal = rules.refusal(request.state, action, Actor.RESIDENT)
     if refusal:
         raise ValidationError({"action": refusal})
+    if action == Action.WITHDRAW and found[1].filed_id != request.pk:
+        # A follower of a merged duplicate answers for the fix of the shared problem, but the
+        # original is another resident's to withdraw.
+        raise ValidationError({"action": _("Your request was merged into another resident's; only they may "
+                                           "withdraw it.")})
     comment = (comment or "").strip()[:1000]
     previous, previous_version, today = request.state, request.version, timezone.localdate()
     fields, data = [], {}
@@ -343,28 +377,57 @@ def resident_answer(*, code: str, action: str, satisfaction: int | None = None, 
     return request
 
 
+def request_reveal_phone(*, actor, request: Request) -> str:
+    """The resident's phone in clear, for a role that may reveal it; each reveal is audited."""
+    _require(actor, Permission.REVEAL_PERSONAL, request.org_path)
+    audit.record(AuditAction.REVEAL, actor=actor, obj=request, org_path=request.org_path,
+                 changes={"revealed": "phone"})
+    return request.phone
+
+
+def request_photo_download(*, actor, request: Request) -> Request:
+    """Audit that ``actor`` (who sees the request) opens its photo."""
+    audit.record(AuditAction.DOWNLOAD, actor=actor, obj=request, org_path=request.org_path,
+                 changes={"request_photo": request.pk})
+    return request
+
+
 # --- the sweep: escalation and closing unanswered requests -------------------------------------------
 
 def sweep(*, today: dt.date | None = None) -> dict[str, int]:
     """Raise every overdue request as far as its lateness says (grid → community → street),
     telling the staff of the level it reaches, and close the resolved requests whose resident has
     not answered within the waiting time. Each request is its own transaction, so one that
-    someone is changing at that moment is simply left for the next sweep."""
+    someone is changing at that moment is simply left for the next sweep. A request whose
+    lateness runs into a year the calendar does not hold yet is left too, and counted in
+    ``uncounted`` with the ``missing_years``, so that the timer's log says what to enter."""
     today = today or timezone.localdate()
     calendar = working_days()
     escalated = closed = 0
+    missing: set[int] = set()
     overdue = (Request.objects.filter(state__in=sorted(rules.OPEN), due_on__lt=today,
                                       escalation_level__lt=rules.MAX_ESCALATION)
                .select_related("category", "organization").order_by("due_on", "pk"))
+    uncounted = 0
     for request in overdue.iterator(chunk_size=500):
-        level = rules.escalation_level(request.due_on, request.category.time_limit_days, today, calendar)
+        try:
+            level = rules.escalation_level(request.due_on, request.category.time_limit_days, today, calendar)
+        except UnpublishedYear as error:
+            uncounted += 1
+            missing.add(error.year)
+            continue
         if level > request.escalation_level:
-            escalated += _escalate(request, level, today)
-    waiting_since = timezone.make_aware(dt.datetime.combine(
-        _working_days_back(calendar, today, settings.DANGJIAN_REQUEST_CONFIRM_DAYS), dt.time.min))
-    for request in Request.objects.filter(state=State.RESOLVED, resolved_at__lt=waiting_since).iterator(chunk_size=500):
-        closed += _close_unanswered(request, today)
-    return {"escalated": escalated, "closed": closed}
+            escalated += _escalate(request, level)
+    try:
+        waiting_since = timezone.make_aware(dt.datetime.combine(
+            _working_days_back(calendar, today, settings.DANGJIAN_REQUEST_CONFIRM_DAYS), dt.time.min))
+    except UnpublishedYear as error:
+        missing.add(error.year)
+    else:
+        for request in Request.objects.filter(state=State.RESOLVED,
+                                              resolved_at__lt=waiting_since).iterator(chunk_size=500):
+            closed += _close_unanswered(request)
+    return {"escalated": escalated, "closed": closed, "uncounted": uncounted, "missing_years": sorted(missing)}
 
 
 def _working_days_back(calendar, today: dt.date, days: int) -> dt.date:
@@ -377,9 +440,14 @@ def _working_days_back(calendar, today: dt.date, days: int) -> dt.date:
 
 
 @transaction.atomic
-def _escalate(request: Request, level: int, today: dt.date) -> int:
+def _escalate(request: Request, level: int) -> int:
     request = _locked(request, request.version)
     target = selectors.level_above(request.organization, level)
+    # A place its community answers for has one level fewer above it: found late, it still rises
+    # as far as the tree goes.
+    while target is None and level > request.escalation_level + 1:
+        level -= 1
+        target = selectors.level_above(request.organization, level)
     if target is None or request.state not in rules.OPEN:
         return 0
     previous_version = request.version
@@ -387,7 +455,8 @@ def _escalate(request: Request, level: int, today: dt.date) -> int:
     _save(request, previous_version, ["escalation_level", "escalated_to"])
     _record(request, actor=None, kind=Actor.SYSTEM, action="escalate", previous=request.state,
             data={"level": level, "to": target.code})
-    tally.add(request.org_path, today, escalated=1)
+    # Counted in the month it is recorded, as the timeline has it, whatever day the sweep judged by.
+    tally.add(request.org_path, timezone.localdate(), escalated=1)
     _notify(selectors.handlers_at(target), _(
         "Request #%(number)s (%(category)s) in %(place)s is overdue since %(due)s and has risen to %(org)s.") % {
         "number": request.pk, "category": request.category.name, "place": request.organization.name,
@@ -396,7 +465,7 @@ def _escalate(request: Request, level: int, today: dt.date) -> int:
 
 
 @transaction.atomic
-def _close_unanswered(request: Request, today: dt.date) -> int:
+def _close_unanswered(request: Request) -> int:
     request = _locked(request, request.version)
     if request.state != State.RESOLVED:
         return 0
@@ -404,7 +473,7 @@ def _close_unanswered(request: Request, today: dt.date) -> int:
     request.state, request.closed_at = State.CLOSED, timezone.now()
     _save(request, previous_version, ["closed_at"])
     _record(request, actor=None, kind=Actor.SYSTEM, action=Action.CLOSE, previous=State.RESOLVED)
-    tally.add(request.org_path, today, closed_unanswered=1)
+    tally.add(request.org_path, timezone.localdate(), closed_unanswered=1)
     return 1
 
 
@@ -482,14 +551,18 @@ def duty_end(*, actor, duty: ReceptionDuty) -> None:
                  changes={"reception_duty": {"active": False}})
 
 
-def _problems(problems: list[dict]) -> tuple[list[dict], dict]:
-    """Each problem checked as a request would be; errors named ``problems[N].field``."""
+def _problems(problems: list[dict], *, within: Organization) -> tuple[list[dict], dict]:
+    """Each problem checked as a request would be, and placed in ``within``'s subtree (where the
+    representative serves, or the visited member's community); errors named ``problems[N].field``."""
     checked, errors = [], {}
     for index, problem in enumerate(problems, start=1):
+        grid = problem.get("grid")
         problem_errors, phone, values = _problem_errors(
-            category=problem.get("category"), grid=problem.get("grid"), building=problem.get("building"),
+            category=problem.get("category"), grid=grid, building=problem.get("building"),
             description=problem.get("description", ""), phone=problem.get("phone", ""),
             attributes=problem.get("attributes"))
+        if grid is not None and not grid.org_path.startswith(within.path):
+            problem_errors.setdefault("grid", []).append(_("Choose a grid within %(org)s.") % {"org": within.name})
         for field, messages in problem_errors.items():
             errors[f"problems[{index}].{field}"] = messages
         checked.append({**problem, "phone": phone, "attributes": values})
@@ -523,12 +596,12 @@ def reception_log(*, actor, representative: Representative, held_on: dt.date, vi
     place = (place or (duty.place if duty else "")).strip()
     if not place:
         errors["place"] = [_("Say where the reception was held.")]
-    if visitors < 0:
-        errors["visitors"] = [_("Give a number of at least 0.")]
+    if not 0 <= visitors <= rules.MAX_VISITORS:
+        errors["visitors"] = [_("Give a number from 0 to %(max)s.") % {"max": rules.MAX_VISITORS}]
     if len(problems) > visitors:
         errors["visitors"] = [_("%(problems)s problems were raised by %(visitors)s visitors: count every visitor.") % {
             "problems": len(problems), "visitors": visitors}]
-    checked, problem_errors = _problems(list(problems))
+    checked, problem_errors = _problems(list(problems), within=representative.organization)
     errors.update(problem_errors)
     if errors:
         raise ValidationError(errors)
@@ -550,7 +623,7 @@ def visit_log(*, actor, member: Member, visited_on: dt.date, household: str, not
     the member or staff over their residence community); each problem found becomes a request."""
     registration = (ResidenceRegistration.objects.select_related("grid", "zone")
                     .filter(member=member, status=ResidenceRegistration.Status.CONFIRMED).first())
-    own = member.account_id is not None and member.account_id == getattr(actor, "pk", None)
+    own = selectors.is_own_record(actor, member)
     if registration is None:
         if own or has_permission(actor, Permission.HANDLE_REQUESTS, member.org_path):
             raise ValidationError({"member": _(
@@ -565,7 +638,7 @@ def visit_log(*, actor, member: Member, visited_on: dt.date, household: str, not
     if not (household or "").strip():
         errors["household"] = [_("Say which household was visited, e.g. 3栋502.")]
     checked, problem_errors = _problems([{**problem, "grid": problem.get("grid") or registration.grid}
-                                         for problem in problems])
+                                         for problem in problems], within=registration.community)
     errors.update(problem_errors)
     if errors:
         raise ValidationError(errors)
@@ -603,6 +676,8 @@ def category_save(*, actor, category: Category | None = None, code: str, name: s
         errors["name"] = [_("Give a name.")]
     if not 1 <= (time_limit_days or 0) <= 365:
         errors["time_limit_days"] = [_("A time limit of 1 to 365 working days.")]
+    if not 0 <= (order or 0) <= 32767:
+        errors["order"] = [_("An order of 0 to 32767.")]
     try:
         attributes = rules.check_attribute_definitions(attributes or [])
     except rules.AttributeProblems as problems:

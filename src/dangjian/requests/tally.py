@@ -113,6 +113,8 @@ def rebuild() -> int:
     for path, month, rating, count in (updates.filter(action=Action.CONFIRM, data__satisfaction__isnull=False)
                                        .values_list("request__org_path", "month", "data__satisfaction")
                                        .annotate(n=Count("*"))):
+        if rating is None:  # confirmed without saying how satisfied: the key is there, empty
+            continue
         rating = int(rating)
         put(path, _date(month), "satisfaction_count", count)
         put(path, _date(month), "satisfaction_sum", rating * count)

@@ -2,12 +2,9 @@
 for a resident, a request with its timeline and the actions open to the reader, its photo, the
 resident's phone revealed on purpose, and the statistics of any subtree."""
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -16,16 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.roles import Permission
-from dangjian.core import audit
+from dangjian.core import uploads
 from dangjian.core.forms import apply_errors
-from dangjian.core.models import AuditAction
-from dangjian.core.scope import has_permission, scope_for
-from dangjian.members.models import Member
+from dangjian.core.scope import has_permission
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
 from dangjian.requests import rules, selectors, services, tally
 from dangjian.requests.forms import ChangeForm, ListFilterForm, RequestForm, StatisticsForm
-from dangjian.requests.models import Request, Source
+from dangjian.requests.models import Source
 from dangjian.requests.views.public import places_for
 
 PAGE_SIZE = 50
@@ -33,12 +28,6 @@ PAGE_SIZE = 50
 
 def _organization(request, code) -> Organization:
     return org_selectors.organization_for(request.user, code, Permission.VIEW_REQUESTS)
-
-
-def light_of(filed: Request, today: dt.date) -> str | None:
-    if filed.state not in rules.OPEN or filed.due_on is None:
-        return None
-    return rules.light(rules.Deadline(filed.due_on, filed.warn_on), today)
 
 
 @login_required
@@ -63,23 +52,12 @@ def organization(request, code):
     chosen = form.cleaned_data if form.is_valid() else {}
     lists = selectors.lists(request.user, organization, today=today)
     name = chosen.get("list") or "overdue"
-    rows = lists.get(name) if name != "all" else selectors.requests_under(request.user, organization).order_by("-pk")
-    if chosen.get("state"):
-        rows = rows.filter(state=chosen["state"])
-    if chosen.get("category"):
-        rows = rows.filter(category=chosen["category"])
     try:
         after = int(request.GET.get("after", ""))
     except ValueError:
         after = None
-    ascending = name in ("overdue", "due_soon", "escalated")
-    if after is not None:
-        # Pages by key: the due lists are in due order, the rest newest first.
-        if ascending:
-            last = Request.objects.filter(pk=after).values_list("due_on", flat=True).first()
-            rows = rows.filter(Q(due_on__gt=last) | Q(due_on=last, pk__gt=after)) if last else rows.none()
-        else:
-            rows = rows.filter(pk__lt=after)
+    rows = selectors.request_list(request.user, organization, name, today=today, state=chosen.get("state"),
+                                  category=chosen.get("category"), after=after)
     page = list(rows.select_related("category", "grid", "assigned_org", "assigned_member")[:PAGE_SIZE + 1])
     query = request.GET.copy()
     query.pop("after", None)
@@ -87,9 +65,10 @@ def organization(request, code):
     return render(request, "requests/organization.html", {
         "org": organization, "breadcrumbs": org_selectors.breadcrumbs(request.user, organization),
         "form": form, "list_name": name, "lists": ListFilterForm.LISTS, "counts": counts,
-        "rows": [(row, light_of(row, today)) for row in page[:PAGE_SIZE]],
+        "rows": [(row, rules.light_of(row, today)) for row in page[:PAGE_SIZE]],
         "next_after": page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None, "query": query.urlencode(),
         "can_file": has_permission(request.user, Permission.HANDLE_REQUESTS, organization.path),
+        "may_configure": selectors.may_configure(request.user),
     })
 
 
@@ -97,11 +76,11 @@ def organization(request, code):
 def file_for_resident(request, code):
     """Staff (or a representative) file for a resident who came, phoned or was met."""
     organization = org_selectors.organization_for(request.user, code, Permission.VIEW_ORGS)
+    if not _may_file_somewhere(request.user, organization):
+        raise PermissionDenied
     search, places = places_for(request.POST if request.method == "POST" else request.GET, within=organization)
     places = [place for place in places
               if selectors.may_file_for_residents(request.user, getattr(place, "grid", place))]
-    if not places and not search.data.get("place_text") and not _may_file_somewhere(request.user, organization):
-        raise PermissionDenied
     form = None
     if places:
         form = RequestForm(request.POST if request.method == "POST" and "description" in request.POST else None,
@@ -130,14 +109,16 @@ def _may_file_somewhere(user, organization: Organization) -> bool:
 @login_required
 @require_GET
 def detail(request, pk):
-    filed = selectors.request_for(request.user, pk)
+    return _detail(request, selectors.request_for(request.user, pk))
+
+
+def _detail(request, filed, **extra):
     kinds = selectors.actor_kinds(request.user, filed)
     actions = rules.actions_for(filed.state, kinds)
     staff = rules.Actor.STAFF in kinds
-    return render(request, "requests/detail.html", {
-        "filed": filed, "light": light_of(filed, timezone.localdate()),
-        "timeline": selectors.timeline(filed, public_only=not staff and not has_permission(
-            request.user, Permission.VIEW_REQUESTS, filed.org_path)),
+    return render(request, "requests/detail.html", {**extra,
+        "filed": filed, "light": rules.light_of(filed, timezone.localdate()),
+        "timeline": selectors.timeline_for(request.user, filed, kinds),
         "actions": [(action, rules.Action(action).label) for action in actions], "staff": staff,
         "templates": selectors.reply_templates(filed.category) if actions else [],
         "may_reveal": has_permission(request.user, Permission.REVEAL_PERSONAL, filed.org_path),
@@ -160,9 +141,9 @@ def change(request, pk):
         services.request_change(
             actor=request.user, request=filed, action=data["action"], version=data["version"],
             public_note=data["public_note"], internal_note=data["internal_note"],
-            organization=_assignee_org(request.user, data["organization"]),
-            member=_assignee_member(request.user, data["member"]),
-            original=_original(request.user, data["original"]), referred_to=data["referred_to"],
+            organization=selectors.assignable_organization(request.user, data["organization"]),
+            member=selectors.current_member(request.user, data["member"]),
+            original=selectors.original_request(request.user, data["original"]), referred_to=data["referred_to"],
             public=data["public"] if data["action"] == rules.Action.ACCEPT else None)
     except ValidationError as error:
         for message in (error.messages if not hasattr(error, "error_dict") else
@@ -174,48 +155,16 @@ def change(request, pk):
     return redirect("requests:detail", pk=filed.pk)
 
 
-def _assignee_org(user, code: str) -> Organization | None:
-    if not code:
-        return None
-    found = scope_for(user, Permission.HANDLE_REQUESTS).filter(Organization.objects.all(), "path").filter(
-        code=code.strip()).first()
-    if found is None:
-        raise_field("organization", _("No organisation %(code)s within yours.") % {"code": code})
-    return found
-
-
-def _assignee_member(user, number: int | None) -> Member | None:
-    if number is None:
-        return None
-    found = scope_for(user, Permission.VIEW_MEMBERS).filter(Member.objects.current()).filter(pk=number).first()
-    if found is None:
-        raise_field("member", _("No current member %(number)s within your organisation.") % {"number": number})
-    return found
-
-
-def _original(user, number: int | None) -> Request | None:
-    if number is None:
-        return None
-    found = selectors.visible_requests(user).filter(pk=number).first()
-    if found is None:
-        raise_field("original", _("No request %(number)s that you can see.") % {"number": number})
-    return found
-
-
-def raise_field(field: str, message: str):
-    raise ValidationError({field: message})
-
-
 @login_required
 @require_GET
 def photo(request, pk):
     filed = selectors.request_for(request.user, pk)
     if not filed.photo:
         raise Http404
-    audit.record(AuditAction.DOWNLOAD, actor=request.user, obj=filed, org_path=filed.org_path,
-                 changes={"request_photo": filed.pk})
-    response = FileResponse(filed.photo.open("rb"), content_type="image/jpeg" if filed.photo.name.endswith(".jpg")
-                            else "image/png")
+    services.request_photo_download(actor=request.user, request=filed)
+    extension = filed.photo.name.rsplit(".", 1)[-1]
+    kind = next((mime for mime, known in uploads.PHOTO_TYPES.items() if known == extension), "application/octet-stream")
+    response = FileResponse(filed.photo.open("rb"), content_type=kind)
     response["Cache-Control"] = "no-store"
     return response
 
@@ -223,13 +172,11 @@ def photo(request, pk):
 @login_required
 @require_POST
 def reveal_phone(request, pk):
+    """Shows the number once, in the answer to this POST: it is never stored, put in an address or
+    in the messages of the next page."""
     filed = selectors.request_for(request.user, pk)
-    if not has_permission(request.user, Permission.REVEAL_PERSONAL, filed.org_path):
-        raise PermissionDenied
-    audit.record(AuditAction.REVEAL, actor=request.user, obj=filed, org_path=filed.org_path,
-                 changes={"revealed": "phone"})
-    messages.info(request, _("The resident's phone: %(phone)s") % {"phone": filed.phone or _("none given")})
-    return redirect("requests:detail", pk=filed.pk)
+    return _detail(request, filed, revealed_phone=services.request_reveal_phone(actor=request.user, request=filed)
+                   or _("none given"))
 
 
 @login_required
@@ -242,11 +189,11 @@ def statistics(request, code):
     if form.is_valid():
         first, last = form.cleaned_data["first"] or first, form.cleaned_data["last"] or last
     figures = tally.figures(organization, first, last)
-    open_now = selectors.requests_under(request.user, organization).filter(state__in=sorted(rules.OPEN))
+    now = selectors.open_counts(request.user, organization, today=today)
     return render(request, "requests/statistics.html", {
         "org": organization, "breadcrumbs": org_selectors.breadcrumbs(request.user, organization), "form": form,
         "first": tally.month_of(first), "last": tally.month_of(last), "figures": figures,
-        "open_now": open_now.count(), "overdue_now": open_now.filter(due_on__lt=today).count(),
+        "open_now": now["open"], "overdue_now": now["overdue"],
         "satisfaction": round(figures["satisfaction_sum"] / figures["satisfaction_count"], 2)
         if figures["satisfaction_count"] else None,
         "on_time_share": round(100 * figures["resolved_on_time"] / figures["resolved"])

@@ -49,11 +49,11 @@ def _status(request, found, *, answer_form=None, status=200):
     return render(request, "requests/public_status.html", {
         "filed": filed, "merged_from": tracking.filed_id if tracking.filed_id != filed.pk else None,
         "timeline": selectors.timeline(filed, public_only=True),
-        "description": rules.redact(filed.description),
+        # A follower of a merged duplicate reads the progress, not another resident's own words.
+        "description": rules.redact(filed.description) if tracking.filed_id == filed.pk else None,
         "answers": rules.actions_for(filed.state, {rules.Actor.RESIDENT}),
         "answer_form": answer_form or ResidentAnswerForm(initial={"code": request.POST.get("code", "")}),
-        "light": rules.light(rules.Deadline(filed.due_on, filed.warn_on), timezone.localdate())
-        if filed.due_on and filed.state in rules.OPEN else None,
+        "light": rules.light_of(filed, timezone.localdate()),
     }, status=status)
 
 
@@ -80,11 +80,12 @@ def track(request):
             return _status(request, found, answer_form=answer, status=422)
         return _status(request, found)
     form = TrackForm(request.POST)
-    found = selectors.by_tracking_code(form.cleaned_data["code"]) if form.is_valid() else None
+    if not form.is_valid():
+        return render(request, "requests/public_track.html", {"form": form}, status=422)
+    found = selectors.by_tracking_code(form.cleaned_data["code"])
     if found is None:
-        if form.is_valid():
-            form.add_error("code", _("No request has this tracking code. Check it and try again."))
-        return render(request, "requests/public_track.html", {"form": form}, status=404 if form.is_valid() else 422)
+        form.add_error("code", _("No request has this tracking code. Check it and try again."))
+        return render(request, "requests/public_track.html", {"form": form}, status=404)
     return _status(request, found)
 
 

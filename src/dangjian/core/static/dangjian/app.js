@@ -34,3 +34,11 @@ document.addEventListener("click", async (event) => {
 document.addEventListener("click", (event) => {
   if (event.target.closest("button[data-print]")) window.print();
 });
+
+// Reply templates: a click puts the template's text into the reply box of its action's form.
+document.addEventListener("click", (event) => {
+  const template = event.target.closest("button[data-template]");
+  if (!template) return;
+  const box = document.querySelector(`form[data-act="${template.dataset.templateAction}"] textarea[data-template-target]`);
+  if (box) { box.value = template.dataset.template; box.focus(); }
+});
