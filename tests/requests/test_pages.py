@@ -193,3 +193,15 @@ def test_a_photo_is_kept_and_served_by_the_type_its_bytes_show(client, tree, mak
     assert filed.photo.name.endswith(".jpg")
     client.force_login(make_user(Role.VIEWER, tree.grid_a))
     assert client.get(reverse("requests:photo", args=[filed.pk]))["Content-Type"] == "image/jpeg"
+
+
+def test_a_category_that_asks_for_more_is_answered_on_the_page(client, tree, category):
+    asks = factories.make_category(code="FAC", name="市政设施", attributes=[
+        {"code": "facility", "datatype": "singlevaluelist", "required": True, "description": "哪一类设施？",
+         "values": [{"key": "lamp", "name": "路灯"}, {"key": "drain", "name": "井盖"}]}])
+    field = f"attribute_{asks.pk}_facility"
+    missing = client.post(reverse("residents:file"), {**_filing(tree.grid_a.grid, category), "category": asks.pk})
+    assert missing.context["form"].errors[field] and not Request.objects.exists()
+    client.post(reverse("residents:file"), {**_filing(tree.grid_a.grid, category), "category": asks.pk,
+                                            field: "drain", f"attribute_{asks.pk}_other": "ignored"})
+    assert Request.objects.get().attributes == {"facility": "drain"}

@@ -1,9 +1,11 @@
 """Forms of the request pages. They read and shape what was typed; the services decide."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from dangjian.core.forms import apply_errors
 from dangjian.orgs.models import Building, Grid
 from dangjian.requests import rules
 from dangjian.requests.models import Category
@@ -51,8 +53,17 @@ class RequestForm(forms.Form):
     def __init__(self, *args, places=(), categories=None, on_behalf=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["place"].choices = [(place_value(place), place_label(place)) for place in places]
-        self.fields["category"].queryset = categories if categories is not None else Category.objects.filter(
-            active=True)
+        categories = categories if categories is not None else Category.objects.filter(active=True)
+        self.fields["category"].queryset = categories
+        # What a category asks for more (its Open311 attributes): one field per question, named by
+        # the category, since without a script the page cannot show only the chosen one's. The
+        # service checks the chosen category's required answers.
+        self.attribute_fields: dict[int, dict[str, str]] = {}
+        for category in categories:
+            for attribute in category.attributes:
+                name = f"attribute_{category.pk}_{attribute['code']}"
+                self.fields[name] = _attribute_field(category, attribute)
+                self.attribute_fields.setdefault(category.pk, {})[attribute["code"]] = name
         if on_behalf:
             self.fields["contact_name"].label = _("Resident's name")
             self.fields["contact_name"].required = True
@@ -66,12 +77,50 @@ class RequestForm(forms.Form):
         self.cleaned_data["building"] = building
         return grid
 
+    def attribute_values(self) -> dict[str, list[str]]:
+        """The answers given for the chosen category's questions, as the service reads them."""
+        chosen = self.attribute_fields.get(self.cleaned_data["category"].pk, {})
+        values = {}
+        for code, name in chosen.items():
+            value = self.cleaned_data.get(name)
+            given = value if isinstance(value, list) else [str(value)] if value not in (None, "") else []
+            if given:
+                values[code] = given
+        return values
+
+    def apply_errors(self, error) -> None:
+        """The service's errors on the fields: ``attribute[code]`` on the chosen category's question."""
+        chosen = self.attribute_fields.get(getattr(self.cleaned_data.get("category"), "pk", None), {})
+        renamed = {}
+        for field, messages in error.message_dict.items():
+            code = field[len("attribute["):-1] if field.startswith("attribute[") else None
+            renamed[chosen.get(code, field)] = messages
+        apply_errors(self, ValidationError(renamed))
+
     def service_arguments(self) -> dict:
         data = self.cleaned_data
         return {"category": data["category"], "grid": data["place"], "building": data.get("building"),
+                "attributes": self.attribute_values(),
                 "description": data["description"], "address": data["address"],
                 "contact_name": data["contact_name"], "phone": data["phone"], "photo": data.get("photo"),
                 "public": data["public"]}
+
+
+def _attribute_field(category: Category, attribute: dict) -> forms.Field:
+    label = f"{category.name}: {attribute['description']}"
+    choices = [(value["key"], value["name"]) for value in attribute["values"]]
+    datatype = attribute["datatype"]
+    if datatype == "singlevaluelist":
+        return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *choices])
+    if datatype == "multivaluelist":
+        return forms.MultipleChoiceField(label=label, required=False, choices=choices,
+                                         widget=forms.CheckboxSelectMultiple)
+    if datatype == "number":
+        return forms.DecimalField(label=label, required=False)
+    if datatype == "text":
+        return forms.CharField(label=label, required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    return forms.CharField(label=label, required=False, max_length=200,
+                           help_text=_("As 2026-01-31T09:30:00+08:00.") if datatype == "datetime" else "")
 
 
 def place_label(place) -> str:

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.roles import Permission
 from dangjian.core import uploads
-from dangjian.core.forms import apply_errors
 from dangjian.core.scope import has_permission
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
@@ -90,7 +89,7 @@ def file_for_resident(request, code):
                 filed, tracking_code = services.request_file(actor=request.user, source=Source.ON_BEHALF,
                                                              **form.service_arguments())
             except ValidationError as error:
-                apply_errors(form, error)
+                form.apply_errors(error)
             else:
                 return render(request, "requests/public_filed.html", {
                     "filed": filed, "code": rules.format_tracking_code(tracking_code), "on_behalf": True})

@@ -35,7 +35,7 @@ def file_request(request):
             try:
                 filed, code = services.request_file(actor=None, source=Source.PUBLIC_PAGE, **form.service_arguments())
             except ValidationError as error:
-                apply_errors(form, error)
+                form.apply_errors(error)
             else:
                 return render(request, "requests/public_filed.html", {
                     "filed": filed, "code": rules.format_tracking_code(code)})
