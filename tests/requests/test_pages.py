@@ -205,3 +205,16 @@ def test_a_category_that_asks_for_more_is_answered_on_the_page(client, tree, cat
     client.post(reverse("residents:file"), {**_filing(tree.grid_a.grid, category), "category": asks.pk,
                                             field: "drain", f"attribute_{asks.pk}_other": "ignored"})
     assert Request.objects.get().attributes == {"facility": "drain"}
+
+
+def test_a_representative_without_a_role_files_for_a_resident(client, tree, make_user, category):
+    account = make_user(None, tree.community_a)
+    member = factories.make_member(tree.grid_a, name="陈代表", account=account)
+    services.representative_appoint(actor=None, member=member, organization=tree.community_a, title="区党代表",
+                                    since=dt.date(2026, 1, 1))
+    client.force_login(account)
+    assert 'data-action="file-for-resident"' in client.get(reverse("requests:mine")).content.decode()
+    client.post(reverse("requests:file_for_resident", args=[tree.community_a.code]),
+                _filing(tree.grid_a.grid, category, contact_name="刘阿姨"))
+    assert Request.objects.get().entered_by == account
+    assert client.get(reverse("requests:file_for_resident", args=[tree.community_b.code])).status_code == 404

@@ -313,6 +313,17 @@ def may_log_reception(user, representative: Representative) -> bool:
     return user is None or own or has_permission(user, Permission.HANDLE_REQUESTS, representative.org_path)
 
 
+def filing_organization(user, code: str) -> Organization:
+    """The organisation whose residents ``user`` files for: one in their view of the tree, or one
+    inside the subtree where they serve as a representative (who may hold no role at all); 404
+    otherwise."""
+    organization = Organization.objects.filter(code=code).first()
+    if organization is None or not (scope_for(user, Permission.VIEW_ORGS).covers(organization.path) or any(
+            organization.path.startswith(term.org_path) for term in own_terms(user))):
+        raise Http404
+    return organization
+
+
 def may_file_for_residents(user, grid: Grid) -> bool:
     """Staff over the grid, or a representative serving in a subtree that holds it."""
     if has_permission(user, Permission.HANDLE_REQUESTS, grid.org_path):

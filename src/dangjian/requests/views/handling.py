@@ -74,7 +74,7 @@ def organization(request, code):
 @login_required
 def file_for_resident(request, code):
     """Staff (or a representative) file for a resident who came, phoned or was met."""
-    organization = org_selectors.organization_for(request.user, code, Permission.VIEW_ORGS)
+    organization = selectors.filing_organization(request.user, code)
     if not _may_file_somewhere(request.user, organization):
         raise PermissionDenied
     search, places = places_for(request.POST if request.method == "POST" else request.GET, within=organization)
