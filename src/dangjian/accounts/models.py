@@ -1,4 +1,3 @@
-import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
@@ -7,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.accounts.roles import Role
+from dangjian.core import crypto
 from dangjian.core.fields import PathField
 
 
@@ -72,4 +72,4 @@ class ApiToken(models.Model):
 
     @staticmethod
     def hash_key(key: str) -> str:
-        return hashlib.sha256(key.encode()).hexdigest()
+        return crypto.secret_digest(key)

@@ -50,6 +50,12 @@ def sealed_identity(id_number: str, phone: str = "", *, id_number_hash: str | No
             "id_last4": id_number[-4:], "phone_sealed": seal(phone) if phone else None, "phone_last4": phone[-4:]}
 
 
+def secret_digest(secret: str) -> str:
+    """What is kept of a bearer secret (an API token, an Open311 key): its SHA-256. Secrets are
+    random, so no key is needed to keep them from being guessed from the digest."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 def token(nbytes: int = 16) -> str:
     return base64.urlsafe_b64encode(os.urandom(nbytes)).decode().rstrip("=")
 

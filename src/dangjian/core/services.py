@@ -32,12 +32,9 @@ def calendar_day_remove(*, actor, day: dt.date) -> bool:
     return True
 
 
-def notifications_read(*, user, ids=None) -> int:
-    """Mark ``user``'s notifications read (``ids`` of them, or all); returns how many."""
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
-    if ids is not None:
-        unread = unread.filter(pk__in=ids)
-    return unread.update(read_at=timezone.now())
+def notifications_read(*, user) -> int:
+    """Mark all of ``user``'s notifications read; returns how many."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
 
 
 def calendar_next_year_by_the_week(*, actor, today: dt.date) -> int | None:

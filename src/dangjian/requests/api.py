@@ -35,7 +35,7 @@ from dangjian.requests.models import (
 from dangjian.requests.rules import Action, Actor, Light, State
 
 router = Router(tags=["requests"])
-PAGE_SIZE = 50
+PAGE_SIZE = selectors.PAGE_SIZE
 ListName = Literal[tuple(name for name, _label in ListFilterForm.LISTS)]
 Figure = Literal[tuple(RequestTally.FIELDS)]
 
@@ -345,9 +345,8 @@ def _org(organization: Organization | None) -> dict | None:
 
 
 def _page(rows: QuerySet, limit: int, out) -> dict:
-    page = list(rows[: limit + 1])
-    more = len(page) > limit
-    return {"items": out(page[:limit]), "next_after": page[limit - 1].pk if more else None}
+    items, next_after = selectors.key_page(rows, limit)
+    return {"items": out(items), "next_after": next_after}
 
 
 def _out(filed: Request, today: dt.date) -> dict:
@@ -565,13 +564,18 @@ def add_duty(request, representative_id: int, payload: DutyIn):
     return Status(201, _duty(duty))
 
 
+def _held(request, filters: OrgPageFilter, under, date_field: str, out) -> dict:
+    """Receptions or visits under an organisation, latest first, paged by key."""
+    organization = org_selectors.organization_for(request.user, filters.org, Permission.VIEW_REQUESTS)
+    rows = under(request.user, organization).select_related("organization")
+    if filters.after is not None:
+        rows = selectors.after_key(rows, filters.after, date_field, descending=True)
+    return _page(rows, filters.limit, out)
+
+
 @router.get("/receptions", response=ReceptionPageOut, summary="Receptions held under an organisation, latest first")
 def list_receptions(request, filters: Query[OrgPageFilter]):
-    organization = org_selectors.organization_for(request.user, filters.org, Permission.VIEW_REQUESTS)
-    rows = selectors.receptions_under(request.user, organization).select_related("organization")
-    if filters.after is not None:
-        rows = selectors.after_key(rows, filters.after, "held_on", descending=True)
-    return _page(rows, filters.limit, _receptions)
+    return _held(request, filters, selectors.receptions_under, "held_on", _receptions)
 
 
 @router.post("/receptions", response={201: ReceptionLoggedOut},
@@ -595,11 +599,7 @@ def log_reception(request, payload: ReceptionIn):
 
 @router.get("/visits", response=VisitPageOut, summary="Household visits under an organisation, latest first")
 def list_visits(request, filters: Query[OrgPageFilter]):
-    organization = org_selectors.organization_for(request.user, filters.org, Permission.VIEW_REQUESTS)
-    rows = selectors.visits_under(request.user, organization).select_related("organization")
-    if filters.after is not None:
-        rows = selectors.after_key(rows, filters.after, "visited_on", descending=True)
-    return _page(rows, filters.limit, _visits)
+    return _held(request, filters, selectors.visits_under, "visited_on", _visits)
 
 
 @router.post("/visits", response={201: VisitLoggedOut},

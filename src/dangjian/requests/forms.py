@@ -123,10 +123,12 @@ def _attribute_field(category: Category, attribute: dict) -> forms.Field:
                            help_text=_("As 2026-01-31T09:30:00+08:00.") if datatype == "datetime" else "")
 
 
-def place_label(place) -> str:
+def place_label(place, *, with_address: bool = True) -> str:
+    """Community, grid and building, as a resident recognises the place; the building's street
+    address too unless left out."""
     if isinstance(place, Building):
         return f"{place.grid.community.name} · {place.grid.name} · {place.name}" + (
-            f" ({place.address})" if place.address else "")
+            f" ({place.address})" if place.address and with_address else "")
     return f"{place.community.name} · {place.name}"
 
 

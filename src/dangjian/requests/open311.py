@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from dangjian.core.throttle import public_read, public_write
 from dangjian.orgs.models import Building, Grid
 from dangjian.requests import rules, selectors, services
+from dangjian.requests.forms import place_label
 from dangjian.requests.models import Category, Request, Source
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -112,10 +113,6 @@ def _notice(category: Category) -> str:
     return _("Answered within %(days)s working days of acceptance.") % {"days": category.time_limit_days}
 
 
-def _place(grid: Grid, building: Building | None) -> str:
-    return " · ".join(part.name for part in (grid.community, grid, building) if part is not None)
-
-
 # --- services -------------------------------------------------------------------------------------------
 
 @public_read
@@ -158,7 +155,7 @@ def _request(filed: Request) -> dict:
         "requested_datetime": _w3c(filed.received_at),
         "updated_datetime": _w3c(filed.updated_at),
         "expected_datetime": _expected(filed.due_on),
-        "address": _place(filed.grid, filed.building),
+        "address": place_label(filed.building or filed.grid, with_address=False),
         "address_id": filed.building_id,
     }
 
@@ -254,8 +251,8 @@ def _located(params) -> tuple[Grid | None, Building | None, dict[str, str]]:
         return (place.grid, place, {}) if isinstance(place, Building) else (place, None, {})
     if not found:
         return None, None, {"address_string": _("No grid or building matches “%(text)s”.") % {"text": text}}
-    names = "; ".join(f"{_place(place.grid, place)} (address_id {place.pk})" if isinstance(place, Building)
-                      else _place(place, None) for place in found[:5])
+    names = "; ".join(f"{place_label(place, with_address=False)} (address_id {place.pk})"
+                      if isinstance(place, Building) else place_label(place) for place in found[:5])
     return None, None, {"address_string": _("Several places match “%(text)s”: %(names)s. Give more of the name, "
                                             "or the address_id of a building.") % {"text": text, "names": names}}
 

@@ -3,9 +3,8 @@ seen by staff whose scope holds its place or the organisation it is assigned to,
 is assigned to, and by the resident who holds its tracking code."""
 
 import datetime as dt
-import hashlib
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -109,6 +108,15 @@ def lists(user, organization: Organization, *, today: dt.date) -> dict[str, Quer
 
 # The lists in due order; the others run newest first.
 DUE_ORDER = frozenset({"overdue", "due_soon", "escalated"})
+PAGE_SIZE = 50
+
+
+def key_page(rows: QuerySet, limit: int | None = None) -> tuple[list, int | None]:
+    """The first ``limit`` (by default ``PAGE_SIZE``) of ``rows`` and, when more follow, the key to
+    pass as ``after`` for the next page: pages are read by key, never by offset."""
+    limit = limit or PAGE_SIZE
+    page = list(rows[:limit + 1])
+    return page[:limit], page[limit - 1].pk if len(page) > limit else None
 
 
 def request_list(user, organization: Organization, name: str, *, today: dt.date, state: str | None = None,
@@ -289,12 +297,17 @@ def representative_for(user, pk: int) -> Representative:
 
 
 def representative_receiving(user, pk: int) -> Representative:
-    """The representative whose reception ``user`` logs: one in their scope, or their own term;
-    404 otherwise."""
+    """The representative whose reception ``user`` logs: their own current term, or one in their
+    scope, where logging needs the right to handle requests (403 without it); 404 otherwise."""
     representative = Representative.objects.select_related("member", "organization").filter(pk=pk).first()
-    if representative is None or not (request_scope(user).covers(representative.org_path)
-                                      or is_own_record(user, representative.member)):
+    if representative is None:
         raise Http404
+    if representative.until is None and is_own_record(user, representative.member):
+        return representative
+    if not request_scope(user).covers(representative.org_path):
+        raise Http404
+    if not may_log_reception(user, representative):
+        raise PermissionDenied
     return representative
 
 
@@ -326,16 +339,23 @@ def filing_organization(user, code: str) -> Organization:
 
 def may_file_for_residents(user, grid: Grid) -> bool:
     """Staff over the grid, or a representative serving in a subtree that holds it."""
-    if has_permission(user, Permission.HANDLE_REQUESTS, grid.org_path):
-        return True
-    return any(grid.org_path.startswith(term.org_path) for term in own_terms(user))
+    return bool(fileable_places(user, [grid]))
 
 
-def duties_under(user, organization: Organization) -> QuerySet:
-    end = organization.path + PATH_END
-    return request_scope(user).filter(ReceptionDuty.objects.filter(
-        org_path__gte=organization.path, org_path__lt=end, active=True, representative__until__isnull=True)
-        .select_related("representative__member"))
+def fileable_places(user, places) -> list:
+    """The grids and buildings among ``places`` whose residents ``user`` may file for, reading
+    the user's representative terms once."""
+    scope = scope_for(user, Permission.HANDLE_REQUESTS)
+    terms = None
+    kept = []
+    for place in places:
+        path = getattr(place, "grid", place).org_path
+        if not scope.covers(path):
+            terms = [term.org_path for term in own_terms(user)] if terms is None else terms
+            if not any(path.startswith(term) for term in terms):
+                continue
+        kept.append(place)
+    return kept
 
 
 def receptions_under(user, organization: Organization) -> QuerySet:
@@ -408,5 +428,5 @@ def open311_keys() -> QuerySet:
 
 
 def open311_key_by_secret(secret: str) -> Open311Key | None:
-    return Open311Key.objects.filter(key_hash=hashlib.sha256(secret.encode()).hexdigest(),
+    return Open311Key.objects.filter(key_hash=crypto.secret_digest(secret),
                                      revoked_at__isnull=True).first() if secret else None

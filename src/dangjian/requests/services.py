@@ -8,7 +8,7 @@ nothing. A change names the version of the request it was made on: of two change
 same version, the second is refused (``version``), so two people cannot both win."""
 
 import datetime as dt
-import hashlib
+import functools
 import re
 import secrets
 from fractions import Fraction
@@ -95,7 +95,8 @@ def _problem_errors(*, category, grid, building, description, phone, attributes)
 def _new_request(*, actor, category: Category, grid: Grid, building: Building | None, description: str,
                  address: str, contact_name: str, phone: str, public: bool, source: str, attributes: dict,
                  photo=None, media_url: str = "", reception: Reception | None = None, visit: Visit | None = None,
-                 client: Open311Key | None = None) -> tuple[Request, str]:
+                 client: Open311Key | None = None) -> Request:
+    """A request for ``_file``, not saved yet (its photo is stored already)."""
     organization = selectors.place_organization(grid)
     request = Request(
         city_id=organization.city_id, category=category, grid=grid, building=building, organization=organization,
@@ -108,19 +109,35 @@ def _new_request(*, actor, category: Category, grid: Grid, building: Building | 
         kind = uploads.document_type(photo, max_bytes=settings.DANGJIAN_REQUEST_PHOTO_MAX_BYTES,
                                      allowed=uploads.PHOTO_TYPES)
         request.photo.save(f"photo.{uploads.PHOTO_TYPES[kind]}", photo, save=False)
-    request.save()
-    code = rules.new_tracking_code()
-    Tracking.objects.create(code_hash=crypto.lookup_hash(code), request=request, filed=request)
-    RequestUpdate.objects.create(request=request, actor=_user(actor), actor_kind=Actor.STAFF if _user(actor) else
-                                 Actor.RESIDENT, action="file", to_state=State.RECEIVED,
-                                 data={"source": source})
+    return request
+
+
+def _file(actor, requests: list[Request]) -> list[tuple[Request, str]]:
+    """Save new ``requests`` with a tracking code each, the first line of their timeline, their
+    roll-up counts and an audit line each. A reception may raise dozens of problems: besides the
+    audit lines they cost three inserts and the counts of each place once, whatever their number.
+    Returns each request with its code."""
+    Request.objects.bulk_create(requests)
+    codes = [rules.new_tracking_code() for _request in requests]
+    Tracking.objects.bulk_create([Tracking(code_hash=crypto.lookup_hash(code), request=request, filed=request)
+                                  for request, code in zip(requests, codes, strict=True)])
+    kind = Actor.STAFF if _user(actor) else Actor.RESIDENT
+    RequestUpdate.objects.bulk_create([
+        RequestUpdate(request=request, actor=_user(actor), actor_kind=kind, action="file", to_state=State.RECEIVED,
+                      data={"source": request.source}) for request in requests])
+    counts: dict[str, dict[str, int]] = {}
+    for request in requests:
+        place = counts.setdefault(request.org_path, {"received": 0, "problems_collected": 0})
+        place["received"] += 1
+        place["problems_collected"] += request.source in (Source.RECEPTION, Source.VISIT)
     today = timezone.localdate()
-    tally.add(request.org_path, today, received=1,
-              problems_collected=1 if source in (Source.RECEPTION, Source.VISIT) else 0)
-    audit.record(AuditAction.CREATE, actor=actor, obj=request, org_path=request.org_path, changes={"request": {
-        "category": category.code, "grid": grid.code, "source": source,
-        "entered_for": request.contact_name if _user(actor) else ""}})
-    return request, code
+    for path, deltas in counts.items():
+        tally.add(path, today, **deltas)
+    for request in requests:
+        audit.record(AuditAction.CREATE, actor=actor, obj=request, org_path=request.org_path, changes={"request": {
+            "category": request.category.code, "grid": request.grid.code, "source": request.source,
+            "entered_for": request.contact_name if _user(actor) else ""}})
+    return list(zip(requests, codes, strict=True))
 
 
 @transaction.atomic
@@ -152,9 +169,10 @@ def request_file(*, actor, category: Category | None, grid: Grid | None, descrip
         errors["media_url"] = [_("Give the address of the photo: http:// or https://, at most 500 characters.")]
     if errors:
         raise ValidationError(errors)
-    return _new_request(actor=actor, category=category, grid=grid, building=building, description=description,
-                        address=address, contact_name=contact_name, phone=phone, public=public, source=source,
-                        attributes=values, photo=photo, media_url=media_url, client=client)
+    return _file(actor, [_new_request(
+        actor=actor, category=category, grid=grid, building=building, description=description, address=address,
+        contact_name=contact_name, phone=phone, public=public, source=source, attributes=values, photo=photo,
+        media_url=media_url, client=client)])[0]
 
 
 def _web_address(text: str) -> bool:
@@ -246,9 +264,10 @@ def request_change(*, actor, request: Request, action: str, version: int | None 
         data = {"days": days, "on_time": request.due_on is not None and today <= request.due_on}
         fields.append("resolved_at")
         collected = request.source in (Source.RECEPTION, Source.VISIT)
-        tally.add(request.org_path, today, resolved=1, resolved_on_time=int(data["on_time"]), resolution_days=days,
-                  problems_resolved=int(collected))
-        tally.add_resolution(request.org_path, today, days)
+        ids = tally.ancestor_ids(request.org_path)
+        tally.add(request.org_path, today, ids=ids, resolved=1, resolved_on_time=int(data["on_time"]),
+                  resolution_days=days, problems_resolved=int(collected))
+        tally.add_resolution(request.org_path, today, days, ids=ids)
     elif action == Action.DUPLICATE:
         fields.append("duplicate_of")
         request.duplicate_of = _original(actor, request, original)
@@ -394,6 +413,17 @@ def request_photo_download(*, actor, request: Request) -> Request:
 
 # --- the sweep: escalation and closing unanswered requests -------------------------------------------
 
+class _SweepReads:
+    """What the sweep would read again for every request of the same place: the level it rises
+    to, the staff told there and the rows of its counts. Kept for one sweep only, so that a change
+    to the tree or to the staff shows at the next."""
+
+    def __init__(self):
+        self.level_above = functools.cache(selectors.level_above)
+        self.handlers_at = functools.cache(lambda organization: list(selectors.handlers_at(organization)))
+        self.ancestor_ids = functools.cache(tally.ancestor_ids)
+
+
 def sweep(*, today: dt.date | None = None) -> dict[str, int]:
     """Raise every overdue request as far as its lateness says (grid → community → street),
     telling the staff of the level it reaches, and close the resolved requests whose resident has
@@ -403,6 +433,7 @@ def sweep(*, today: dt.date | None = None) -> dict[str, int]:
     ``uncounted`` with the ``missing_years``, so that the timer's log says what to enter."""
     today = today or timezone.localdate()
     calendar = working_days()
+    reads = _SweepReads()
     escalated = closed = 0
     missing: set[int] = set()
     overdue = (Request.objects.filter(state__in=sorted(rules.OPEN), due_on__lt=today,
@@ -417,7 +448,7 @@ def sweep(*, today: dt.date | None = None) -> dict[str, int]:
             missing.add(error.year)
             continue
         if level > request.escalation_level:
-            escalated += _escalate(request, level)
+            escalated += _escalate(request, level, reads)
     try:
         waiting_since = timezone.make_aware(dt.datetime.combine(
             _working_days_back(calendar, today, settings.DANGJIAN_REQUEST_CONFIRM_DAYS), dt.time.min))
@@ -426,7 +457,7 @@ def sweep(*, today: dt.date | None = None) -> dict[str, int]:
     else:
         for request in Request.objects.filter(state=State.RESOLVED,
                                               resolved_at__lt=waiting_since).iterator(chunk_size=500):
-            closed += _close_unanswered(request)
+            closed += _close_unanswered(request, reads)
     return {"escalated": escalated, "closed": closed, "uncounted": uncounted, "missing_years": sorted(missing)}
 
 
@@ -440,14 +471,14 @@ def _working_days_back(calendar, today: dt.date, days: int) -> dt.date:
 
 
 @transaction.atomic
-def _escalate(request: Request, level: int) -> int:
+def _escalate(request: Request, level: int, reads: _SweepReads) -> int:
     request = _locked(request, request.version)
-    target = selectors.level_above(request.organization, level)
+    target = reads.level_above(request.organization, level)
     # A place its community answers for has one level fewer above it: found late, it still rises
     # as far as the tree goes.
     while target is None and level > request.escalation_level + 1:
         level -= 1
-        target = selectors.level_above(request.organization, level)
+        target = reads.level_above(request.organization, level)
     if target is None or request.state not in rules.OPEN:
         return 0
     previous_version = request.version
@@ -456,8 +487,8 @@ def _escalate(request: Request, level: int) -> int:
     _record(request, actor=None, kind=Actor.SYSTEM, action="escalate", previous=request.state,
             data={"level": level, "to": target.code})
     # Counted in the month it is recorded, as the timeline has it, whatever day the sweep judged by.
-    tally.add(request.org_path, timezone.localdate(), escalated=1)
-    _notify(selectors.handlers_at(target), _(
+    tally.add(request.org_path, timezone.localdate(), ids=reads.ancestor_ids(request.org_path), escalated=1)
+    _notify(reads.handlers_at(target), _(
         "Request #%(number)s (%(category)s) in %(place)s is overdue since %(due)s and has risen to %(org)s.") % {
         "number": request.pk, "category": request.category.name, "place": request.organization.name,
         "due": request.due_on.isoformat(), "org": target.name}, reverse("requests:detail", args=[request.pk]))
@@ -465,7 +496,7 @@ def _escalate(request: Request, level: int) -> int:
 
 
 @transaction.atomic
-def _close_unanswered(request: Request) -> int:
+def _close_unanswered(request: Request, reads: _SweepReads) -> int:
     request = _locked(request, request.version)
     if request.state != State.RESOLVED:
         return 0
@@ -473,7 +504,7 @@ def _close_unanswered(request: Request) -> int:
     request.state, request.closed_at = State.CLOSED, timezone.now()
     _save(request, previous_version, ["closed_at"])
     _record(request, actor=None, kind=Actor.SYSTEM, action=Action.CLOSE, previous=State.RESOLVED)
-    tally.add(request.org_path, timezone.localdate(), closed_unanswered=1)
+    tally.add(request.org_path, timezone.localdate(), ids=reads.ancestor_ids(request.org_path), closed_unanswered=1)
     return 1
 
 
@@ -570,11 +601,11 @@ def _problems(problems: list[dict], *, within: Organization) -> tuple[list[dict]
 
 
 def _file_problems(actor, checked: list[dict], source: str, **link) -> list[tuple[Request, str]]:
-    return [_new_request(actor=actor, category=problem["category"], grid=problem["grid"],
-                         building=problem.get("building"), description=problem["description"],
-                         address=problem.get("address", ""), contact_name=problem.get("contact_name", ""),
-                         phone=problem["phone"], public=False, source=source, attributes=problem["attributes"], **link)
-            for problem in checked]
+    return _file(actor, [_new_request(
+        actor=actor, category=problem["category"], grid=problem["grid"], building=problem.get("building"),
+        description=problem["description"], address=problem.get("address", ""),
+        contact_name=problem.get("contact_name", ""), phone=problem["phone"], public=False, source=source,
+        attributes=problem["attributes"], **link) for problem in checked])
 
 
 @transaction.atomic
@@ -738,7 +769,7 @@ def open311_key_issue(*, actor, name: str) -> tuple[Open311Key, str]:
     if not name or len(name) > 100:
         raise ValidationError({"name": _("Name the client in 1 to 100 characters.")})
     secret = Open311Key.PREFIX + secrets.token_urlsafe(24)
-    key = Open311Key.objects.create(name=name, key_hash=hashlib.sha256(secret.encode()).hexdigest(),
+    key = Open311Key.objects.create(name=name, key_hash=crypto.secret_digest(secret),
                                     key_prefix=secret[:12], issued_by=_user(actor))
     audit.record(AuditAction.TOKEN, actor=actor, obj=key, changes={"open311_key": {"name": name}})
     return key, secret

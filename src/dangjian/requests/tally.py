@@ -28,26 +28,28 @@ def month_of(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def _ancestor_ids(path: str) -> list[int]:
+def ancestor_ids(path: str) -> list[int]:
+    """The organisation at ``path`` and its ancestors: the rows a count goes to. A change that
+    counts twice for one path (a resolution) reads them once and passes them as ``ids``."""
     return list(Organization.objects.filter(path__in=prefixes(path)).values_list("pk", flat=True))
 
 
-def add(path: str, day: dt.date, **deltas: int) -> None:
+def add(path: str, day: dt.date, *, ids: list[int] | None = None, **deltas: int) -> None:
     """Add ``deltas`` to the month of ``day`` for the organisation at ``path`` and its ancestors."""
     changes = {field: F(field) + delta for field, delta in deltas.items() if delta}
     if not changes:
         return
     month = month_of(day)
-    ids = _ancestor_ids(path)
+    ids = ancestor_ids(path) if ids is None else ids
     RequestTally.objects.bulk_create([RequestTally(organization_id=pk, month=month) for pk in ids],
                                      ignore_conflicts=True)
     RequestTally.objects.filter(organization_id__in=ids, month=month).update(**changes)
 
 
-def add_resolution(path: str, day: dt.date, days: int, delta: int = 1) -> None:
+def add_resolution(path: str, day: dt.date, days: int, delta: int = 1, *, ids: list[int] | None = None) -> None:
     """Count one request resolved on ``day`` after ``days`` days (``delta=-1`` takes it back)."""
     month, days = month_of(day), min(max(days, 0), MAX_DAYS)
-    ids = _ancestor_ids(path)
+    ids = ancestor_ids(path) if ids is None else ids
     ResolutionDays.objects.bulk_create([ResolutionDays(organization_id=pk, month=month, days=days) for pk in ids],
                                        ignore_conflicts=True)
     ResolutionDays.objects.filter(organization_id__in=ids, month=month, days=days).update(count=F("count") + delta)

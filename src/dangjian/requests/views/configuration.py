@@ -97,6 +97,20 @@ def overview(request):
     })
 
 
+def _saving(request, form, save, saved, title: str):
+    """A configuration form: on a valid POST the service ``save`` keeps it (its refusals go on the
+    form's fields) and the overview says ``saved(what was kept)``; else the form again."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            kept = save(**form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, saved(kept))
+            return redirect("requests:config")
+    return _invalid(request, form, title=title, back=reverse("requests:config"))
+
+
 def _category_page(request, category: Category | None):
     initial = None
     if category is not None:
@@ -104,16 +118,9 @@ def _category_page(request, category: Category | None):
         initial["attributes"] = json.dumps(category.attributes, ensure_ascii=False, indent=2) if category.attributes \
             else ""
     form = CategoryForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.category_save(actor=request.user, category=category, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Saved the category %(name)s.") % {"name": saved.name})
-            return redirect("requests:config")
     title = _("New category") if category is None else _("Category %(name)s") % {"name": category.name}
-    return _invalid(request, form, title=title, back=reverse("requests:config"))
+    return _saving(request, form, lambda **data: services.category_save(actor=request.user, category=category, **data),
+                   lambda kept: _("Saved the category %(name)s.") % {"name": kept.name}, title)
 
 
 @login_required
@@ -132,16 +139,10 @@ def _template_page(request, template: ReplyTemplate | None):
     initial = None if template is None else {"category": template.category, "action": template.action,
                                              "title": template.title, "text": template.text}
     form = TemplateForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.reply_template_save(actor=request.user, template=template, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, _("Saved the reply template %(title)s.") % {"title": form.cleaned_data["title"]})
-            return redirect("requests:config")
     title = _("New reply template") if template is None else _("Reply template %(title)s") % {"title": template.title}
-    return _invalid(request, form, title=title, back=reverse("requests:config"))
+    return _saving(request, form,
+                   lambda **data: services.reply_template_save(actor=request.user, template=template, **data),
+                   lambda kept: _("Saved the reply template %(title)s.") % {"title": kept.title}, title)
 
 
 @login_required

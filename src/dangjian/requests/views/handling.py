@@ -14,19 +14,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.roles import Permission
 from dangjian.core import uploads
+from dangjian.core.forms import apply_errors
 from dangjian.core.scope import has_permission
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
 from dangjian.requests import rules, selectors, services, tally
 from dangjian.requests.forms import ChangeForm, ListFilterForm, RequestForm, StatisticsForm
 from dangjian.requests.models import Source
+from dangjian.requests.views import common
 from dangjian.requests.views.public import places_for
-
-PAGE_SIZE = 50
-
-
-def _organization(request, code) -> Organization:
-    return org_selectors.organization_for(request.user, code, Permission.VIEW_REQUESTS)
 
 
 @login_required
@@ -45,27 +41,20 @@ def home(request):
 @login_required
 @require_GET
 def organization(request, code):
-    organization = _organization(request, code)
+    organization = common.organization(request, code)
     today = timezone.localdate()
     form = ListFilterForm(request.GET or None)
     chosen = form.cleaned_data if form.is_valid() else {}
     lists = selectors.lists(request.user, organization, today=today)
     name = chosen.get("list") or "overdue"
-    try:
-        after = int(request.GET.get("after", ""))
-    except ValueError:
-        after = None
     rows = selectors.request_list(request.user, organization, name, today=today, state=chosen.get("state"),
-                                  category=chosen.get("category"), after=after)
-    page = list(rows.select_related("category", "grid", "assigned_org", "assigned_member")[:PAGE_SIZE + 1])
-    query = request.GET.copy()
-    query.pop("after", None)
+                                  category=chosen.get("category"), after=common.after(request))
+    page = common.key_page(request, rows.select_related("category", "grid", "assigned_org", "assigned_member"))
     counts = {key: queryset.count() for key, queryset in lists.items()}
     return render(request, "requests/organization.html", {
         "org": organization, "breadcrumbs": org_selectors.breadcrumbs(request.user, organization),
-        "form": form, "list_name": name, "lists": ListFilterForm.LISTS, "counts": counts,
-        "rows": [(row, rules.light_of(row, today)) for row in page[:PAGE_SIZE]],
-        "next_after": page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None, "query": query.urlencode(),
+        "form": form, "list_name": name, "lists": ListFilterForm.LISTS, "counts": counts, **page,
+        "rows": [(row, rules.light_of(row, today)) for row in page["rows"]],
         "can_file": has_permission(request.user, Permission.HANDLE_REQUESTS, organization.path),
         "may_configure": selectors.may_configure(request.user),
     })
@@ -78,8 +67,7 @@ def file_for_resident(request, code):
     if not _may_file_somewhere(request.user, organization):
         raise PermissionDenied
     search, places = places_for(request.POST if request.method == "POST" else request.GET, within=organization)
-    places = [place for place in places
-              if selectors.may_file_for_residents(request.user, getattr(place, "grid", place))]
+    places = selectors.fileable_places(request.user, places)
     form = None
     if places:
         form = RequestForm(request.POST if request.method == "POST" and "description" in request.POST else None,
@@ -131,26 +119,25 @@ def _detail(request, filed, **extra):
 def change(request, pk):
     filed = selectors.request_for(request.user, pk)
     form = ChangeForm(request.POST)
-    if not form.is_valid():
-        for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label or field}: {' '.join(errors)}")
-        return redirect("requests:detail", pk=filed.pk)
-    data = form.cleaned_data
-    try:
-        services.request_change(
-            actor=request.user, request=filed, action=data["action"], version=data["version"],
-            public_note=data["public_note"], internal_note=data["internal_note"],
-            organization=selectors.assignable_organization(request.user, data["organization"]),
-            member=selectors.current_member(request.user, data["member"]),
-            original=selectors.original_request(request.user, data["original"]), referred_to=data["referred_to"],
-            public=data["public"] if data["action"] == rules.Action.ACCEPT else None)
-    except ValidationError as error:
-        for message in (error.messages if not hasattr(error, "error_dict") else
-                        [f"{form.fields[field].label if field in form.fields else field}: {' '.join(messages_)}"
-                         for field, messages_ in error.message_dict.items()]):
-            messages.error(request, message)
-    else:
-        messages.success(request, _("Done: %(action)s.") % {"action": rules.Action(data["action"]).label})
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.request_change(
+                actor=request.user, request=filed, action=data["action"], version=data["version"],
+                public_note=data["public_note"], internal_note=data["internal_note"],
+                organization=selectors.assignable_organization(request.user, data["organization"]),
+                member=selectors.current_member(request.user, data["member"]),
+                original=selectors.original_request(request.user, data["original"]),
+                referred_to=data["referred_to"], public=data["public"] if data["action"] == rules.Action.ACCEPT else None)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Done: %(action)s.") % {"action": rules.Action(data["action"]).label})
+            return redirect("requests:detail", pk=filed.pk)
+    # The forms are on the request's page: their errors go back there, each with its field's name.
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else None
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
     return redirect("requests:detail", pk=filed.pk)
 
 
@@ -181,7 +168,7 @@ def reveal_phone(request, pk):
 @login_required
 @require_GET
 def statistics(request, code):
-    organization = _organization(request, code)
+    organization = common.organization(request, code)
     today = timezone.localdate()
     form = StatisticsForm(request.GET or None)
     first, last = today.replace(month=1, day=1), today

@@ -5,7 +5,7 @@ visits, and a member's own page: the requests assigned to them, their visits and
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -37,8 +37,8 @@ from dangjian.requests.forms_receptions import (
     problem_formset,
 )
 from dangjian.requests.models import ReceptionDuty, Representative
+from dangjian.requests.views import common
 
-PAGE_SIZE = 50
 SEARCH_SIZE = 20
 
 
@@ -46,42 +46,24 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def _organization(request, code):
-    return org_selectors.organization_for(request.user, code, Permission.VIEW_REQUESTS)
-
-
 def _require_handling(user, *paths: str) -> None:
     if not any(has_permission(user, Permission.HANDLE_REQUESTS, path) for path in paths if path):
         raise PermissionDenied
 
 
-def _number(request, name: str) -> int | None:
-    try:
-        return int(request.GET.get(name, ""))
-    except ValueError:
-        return None
-
-
 def _newest_first(request, rows, date_field: str | None = None) -> dict:
     """One page of ``rows`` (ordered newest ``date_field`` first, or newest key first without one)
-    after the row ``?after=``, read by key, never by offset; and what the pager needs."""
-    after = _number(request, "after")
-    if after is not None and date_field is None:
-        rows = rows.filter(pk__lt=after)
-    elif after is not None:
-        anchor = rows.filter(pk=after).values_list(date_field, flat=True).first()
-        rows = rows.filter(Q(**{f"{date_field}__lt": anchor}) | Q(**{date_field: anchor, "pk__lt": after})) \
-            if anchor else rows.none()
-    page = list(rows[:PAGE_SIZE + 1])
-    query = request.GET.copy()
-    query.pop("after", None)
-    return {"rows": page[:PAGE_SIZE], "next_after": page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None,
-            "query": query.urlencode()}
+    after the row ``?after=``, and what the pager needs."""
+    after = common.after(request)
+    if after is not None:
+        rows = rows.filter(pk__lt=after) if date_field is None else selectors.after_key(
+            rows, after, date_field, descending=True)
+    return common.key_page(request, rows)
 
 
 def _rows(request) -> int:
     """How many problem rows to offer (``?rows=``, for more than the usual few)."""
-    return _number(request, "rows") or PROBLEM_ROWS
+    return common.number(request, "rows") or PROBLEM_ROWS
 
 
 def _with_lights(requests) -> list:
@@ -98,7 +80,7 @@ def _active_rota():
 @login_required
 @require_GET
 def representatives(request, code):
-    organization = _organization(request, code)
+    organization = common.organization(request, code)
     ended = request.GET.get("ended") == "1"
     terms = (selectors.representatives_under(request.user, organization).filter(until__isnull=not ended)
              .prefetch_related(_active_rota()).order_by("-pk"))
@@ -113,13 +95,13 @@ def representatives(request, code):
 def representative_new(request, code):
     """Appoint a current member of the subtree, found by name (or pinyin, or the end of the ID
     number) or given by member number."""
-    organization = _organization(request, code)
+    organization = common.organization(request, code)
     _require_handling(request.user, organization.path)
     search = MemberSearchForm(request.GET)
     text = search.cleaned_data["q"].strip() if search.is_valid() else ""
     candidates = member_page(request.user, MemberFilters(q=text, organization=organization),
                              limit=SEARCH_SIZE).items if text else []
-    form = RepresentativeForm(_posted(request), initial={"member": _number(request, "member")})
+    form = RepresentativeForm(_posted(request), initial={"member": common.number(request, "member")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         member = filtered_members(request.user, MemberFilters(organization=organization)).filter(
@@ -203,35 +185,31 @@ def duty_end(request, pk):
 
 # --- receptions --------------------------------------------------------------------------------------
 
-@login_required
-@require_GET
-def receptions(request, code):
-    organization = _organization(request, code)
-    page = _newest_first(request, selectors.receptions_under(request.user, organization), "held_on")
-    counts = selectors.problems_raised("reception", [reception.pk for reception in page["rows"]])
-    return render(request, "requests/receptions.html", {
+def _held(request, code, kind: str):
+    """The receptions or visits (``kind``) of a subtree, newest first, each with the number of
+    problems that became requests."""
+    organization = common.organization(request, code)
+    under, date_field = {"reception": (selectors.receptions_under, "held_on"),
+                         "visit": (selectors.visits_under, "visited_on")}[kind]
+    page = _newest_first(request, under(request.user, organization), date_field)
+    counts = selectors.problems_raised(kind, [row.pk for row in page["rows"]])
+    return render(request, f"requests/{kind}s.html", {
         "org": organization, "breadcrumbs": org_selectors.breadcrumbs(request.user, organization), **page,
-        "rows": [(reception, counts.get(reception.pk, 0)) for reception in page["rows"]],
+        "rows": [(row, counts.get(row.pk, 0)) for row in page["rows"]],
     })
 
 
-def _loggable(request, pk) -> Representative:
-    """The representative whose reception the user logs: their own current term, or one in their
-    scope, where logging needs the right to handle requests (403 without it)."""
-    own = selectors.own_terms(request.user).filter(pk=pk).first()
-    if own is not None:
-        return own
-    representative = selectors.representative_for(request.user, pk)
-    if not selectors.may_log_reception(request.user, representative):
-        raise PermissionDenied
-    return representative
+@login_required
+@require_GET
+def receptions(request, code):
+    return _held(request, code, "reception")
 
 
 @login_required
 def reception_new(request, pk):
     """Log a reception with the problems raised; each problem becomes a request at once, and the
     page that answers the save shows their tracking codes, the only time they are shown."""
-    representative = _loggable(request, pk)
+    representative = selectors.representative_receiving(request.user, pk)
     form = ReceptionForm(_posted(request), duties=representative.duties.filter(active=True))
     grids = list(org_selectors.grids_of(representative.organization))
     problems = problem_formset(ProblemForm, _posted(request), rows=_rows(request), grids=grids)
@@ -274,13 +252,7 @@ def reception(request, pk):
 @login_required
 @require_GET
 def visits(request, code):
-    organization = _organization(request, code)
-    page = _newest_first(request, selectors.visits_under(request.user, organization), "visited_on")
-    counts = selectors.problems_raised("visit", [visit.pk for visit in page["rows"]])
-    return render(request, "requests/visits.html", {
-        "org": organization, "breadcrumbs": org_selectors.breadcrumbs(request.user, organization), **page,
-        "rows": [(visit, counts.get(visit.pk, 0)) for visit in page["rows"]],
-    })
+    return _held(request, code, "visit")
 
 
 def _confirmed(residence: ResidenceRegistration | None) -> ResidenceRegistration | None:
@@ -336,7 +308,7 @@ def mine(request):
     page = _newest_first(request, selectors.assigned_to_member(member))
     return render(request, "requests/mine.html", {
         "member": member, **page, "assigned": _with_lights(page["rows"]),
-        "visits": selectors.own_visits(member)[:PAGE_SIZE], "residence": _confirmed(residence_of(member)),
+        "visits": selectors.own_visits(member)[:selectors.PAGE_SIZE], "residence": _confirmed(residence_of(member)),
         "terms": selectors.own_terms(request.user).prefetch_related(_active_rota()),
     })
 
