@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from dangjian.accounts.roles import Permission
 from dangjian.requests import services
+from dangjian.requests.models import Source
 from tests import factories
 from tests.access_table import PUBLIC, Access, Case, fixed, ok
 
@@ -26,6 +27,13 @@ def _category(case: Case):
 
 def _filed(case: Case):
     return factories.make_request(case.tree.grid_a.grid, category=_category(case))
+
+
+def _open311_token(case: Case) -> str:
+    key, _secret = services.open311_key_issue(actor=None, name="矩阵客户端")
+    filed, _code = services.request_file(actor=None, source=Source.OPEN311, client=key, category=_category(case),
+                                         grid=case.tree.grid_a.grid, description="楼道灯坏了，晚上看不见路。")
+    return filed.open311_token
 
 
 def _open311_filing(case: Case) -> dict:
@@ -61,7 +69,7 @@ ENTRIES: dict[str, Access] = {
                                writes=True, payload=_open311_filing),
     "open311:request": Access(("GET",), PUBLIC, lambda case: f"{V2}/requests/{_filed(case)[0].pk}.json",
                               ok(get=200)),
-    "open311:token": Access(("GET",), PUBLIC, lambda case: f"{V2}/tokens/{_filed(case)[1]}.xml", ok(get=200)),
+    "open311:token": Access(("GET",), PUBLIC, lambda case: f"{V2}/tokens/{_open311_token(case)}.xml", ok(get=200)),
     "open311:unknown": Access(("GET",), PUBLIC, lambda case: f"{V2}/discovery.json", ok(get=404)),
     # --- Open311 keys: system administrators.
     "requests:open311_keys": Access(("GET",), Permission.MANAGE_ACCOUNTS, fixed("requests:open311_keys"),

@@ -150,7 +150,7 @@ def test_a_post_as_the_specification_shows_it_files_a_request(client, tree, ligh
         media_url="https://example.com/photo.jpg", jurisdiction_id="anything"))
     assert answer.status_code == 200
     (created,) = as_json(answer)
-    assert set(created) == {"service_request_id", "token", "service_notice", "account_id"}
+    assert set(created) == {"service_request_id", "token", "service_notice", "account_id", "tracking_code"}
     assert created["account_id"] is None and "3 working days" in created["service_notice"]
     filed = Request.objects.get(pk=created["service_request_id"])
     key = Open311Key.objects.get()
@@ -160,8 +160,9 @@ def test_a_post_as_the_specification_shows_it_files_a_request(client, tree, ligh
     assert (filed.contact_name, filed.phone, filed.media_url) == ("张三", "13912345678",
                                                                  "https://example.com/photo.jpg")
     assert filed.public is False and key.last_used_at is not None
-    # The token is the tracking code, for the client to give to the resident.
-    assert selectors.by_tracking_code(created["token"])[0] == filed
+    # The tracking code is for the client to give to the resident; the token only names the request.
+    assert selectors.by_tracking_code(created["tracking_code"])[0] == filed
+    assert filed.open311_token == created["token"] and selectors.by_tracking_code(created["token"]) is None
     # Data minimisation: what the standard lets a client send about the resident but we do not need.
     kept = json.dumps(list(Request.objects.values()), default=str) + json.dumps(
         list(AuditEvent.objects.values()), default=str)
@@ -174,7 +175,7 @@ def test_a_post_answers_xml_and_accepts_repeated_keys_for_a_list(client, tree, l
     root = as_xml(answer)
     assert root.tag == "service_requests" and [member.tag for member in root] == ["request"]
     (created,) = rows(root)
-    assert set(created) == {"service_request_id", "token", "service_notice", "account_id"}
+    assert set(created) == {"service_request_id", "token", "service_notice", "account_id", "tracking_code"}
     assert created["account_id"] is None
     assert Request.objects.get(pk=int(created["service_request_id"])).attributes["kinds"] == ["dark", "flicker"]
 
@@ -391,21 +392,37 @@ def test_every_state_maps_to_open_or_closed(client, tree, light):
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_an_unknown_request_or_token_is_a_404(client, several, fmt):
     for path in ("requests/999999", "requests/abc", "requests/99999999999999999999999", "tokens/ABCD-EFGH-JKMN",
-                 "tokens/not-a-code"):
+                 "tokens/not-a-code", "tokens/0123456789abcdef"):
         answer = client.get(f"{V2}/{path}.{fmt}")
         assert answer.status_code == 404, path
         assert errors(answer, fmt)[0]["code"] == 404
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_a_token_gives_the_request_it_follows(client, tree, light, fmt):
-    filed, code = file(tree.grid_a.grid, light, attributes={"floor": ["2"]})
-    answer = client.get(f"{V2}/tokens/{rules.format_tracking_code(code).lower()}.{fmt}")
-    expected = {"service_request_id": filed.pk, "token": rules.format_tracking_code(code)}
+def test_a_token_gives_the_request_it_names(client, tree, light, secret, fmt):
+    (created,) = as_json(client.post(f"{V2}/requests.json", filing(secret)))
+    answer = client.get(f"{V2}/tokens/{created['token']}.{fmt}")
+    expected = {"service_request_id": created["service_request_id"], "token": created["token"]}
     if fmt == "json":
         assert as_json(answer) == [expected]
     else:
         assert rows(as_xml(answer)) == [{key: str(value) for key, value in expected.items()}]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_tracking_code_is_no_token(client, tree, light, secret, fmt):
+    """The tracking code lets its holder withdraw the request: it never goes in a URL, so no
+    method takes it there."""
+    (created,) = as_json(client.post(f"{V2}/requests.json", filing(secret)))
+    _filed, code = file(tree.grid_a.grid, light, attributes={"floor": ["2"]})
+    for typed in (created["tracking_code"], created["tracking_code"].replace("-", ""), code):
+        assert client.get(f"{V2}/tokens/{typed}.{fmt}").status_code == 404, typed
+
+
+def test_each_request_filed_through_open311_has_its_own_token(client, tree, light, secret):
+    tokens = {as_json(client.post(f"{V2}/requests.json", filing(secret)))[0]["token"] for _ in range(3)}
+    assert len(tokens) == 3 and all(len(token) == rules.OPEN311_TOKEN_LENGTH for token in tokens)
+    assert Request.objects.filter(open311_token__isnull=False).count() == 3
 
 
 # --- personal data ------------------------------------------------------------------------------------
@@ -416,12 +433,12 @@ def test_no_personal_data_in_any_answer(client, tree, light, secret):
         address_string="东风社区第一网格", media_url="https://example.com/zhang.jpg",
         description="我家门口的灯坏了，电话13912345678，身份证110101199003071234。")))[0]
     # A resident who agreed to show the description, on the public page, with a note for the staff.
-    shown, code = file(tree.grid_a.grid, light, attributes={"floor": ["2"]}, public=True, contact_name="李四光",
+    shown, _code = file(tree.grid_a.grid, light, attributes={"floor": ["2"]}, public=True, contact_name="李四光",
                        phone="13800138000", address="3栋502门口",
                        description="楼道灯坏了，请联系13800138000，身份证110101199003071234。")
     answers = [client.get(f"{V2}/{path}") for fmt in ("json", "xml") for path in (
         f"services.{fmt}", f"services/LIGHT.{fmt}", f"requests.{fmt}", f"requests/{created['service_request_id']}.{fmt}",
-        f"requests/{shown.pk}.{fmt}", f"tokens/{code}.{fmt}", f"tokens/{created['token']}.{fmt}")]
+        f"requests/{shown.pk}.{fmt}", f"tokens/{created['token']}.{fmt}")]
     assert all(answer.status_code == 200 for answer in answers)
     text = "\n".join(answer.content.decode() for answer in answers)
     for personal in ("三丰", "张", "13912345678", "5678", "zhang@example.com", "zhang.jpg", "李四光", "13800138000",

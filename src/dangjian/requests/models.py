@@ -102,6 +102,9 @@ class Request(models.Model):
                               verbose_name=_("visit"))
     client = models.ForeignKey("Open311Key", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                verbose_name=_("Open311 client"))
+    # The standard's token for a request an Open311 client filed: it only names the request, so it
+    # may travel in a URL, unlike the tracking code, which lets its holder withdraw the request.
+    open311_token = models.CharField(max_length=16, unique=True, null=True, blank=True, editable=False)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.RECEIVED)
     # Raised by every change: a change made on an older version is refused (two cannot both win).
     version = models.PositiveIntegerField(default=1)

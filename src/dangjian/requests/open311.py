@@ -299,8 +299,8 @@ def _file(request, fmt):
         raise Open311Error([(400, f"{field}: {message}") for field, message in sorted(problems.items())]) from None
     services.open311_key_used(key)
     return _answer(fmt, "service_requests", [{
-        "service_request_id": filed.pk, "token": rules.format_tracking_code(tracking_code),
-        "service_notice": _notice(filed.category), "account_id": None}])
+        "service_request_id": filed.pk, "token": filed.open311_token, "service_notice": _notice(filed.category),
+        "account_id": None, "tracking_code": rules.format_tracking_code(tracking_code)}])
 
 
 @csrf_exempt
@@ -324,11 +324,10 @@ def request_detail(request, fmt, number):
 @public_read
 @_method("GET")
 def token(request, fmt, token):
-    found = selectors.by_tracking_code(token)
-    if found is None:
+    number = selectors.by_open311_token(token)
+    if number is None:
         raise _refuse(404, "token", _("No request has this token."))
-    return _answer(fmt, "service_requests", [{
-        "service_request_id": found[0].pk, "token": rules.format_tracking_code(rules.normalise_tracking_code(token))}])
+    return _answer(fmt, "service_requests", [{"service_request_id": number, "token": token}])
 
 
 @csrf_exempt

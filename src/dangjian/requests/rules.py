@@ -182,6 +182,15 @@ def new_tracking_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+OPEN311_TOKEN_LENGTH = 16
+
+
+def new_open311_token() -> str:
+    """A token naming one request to an Open311 client; lower case, so it never reads as a
+    tracking code (which is upper case and grouped by hyphens)."""
+    return "".join(secrets.choice(CODE_ALPHABET.lower()) for _ in range(OPEN311_TOKEN_LENGTH))
+
+
 def format_tracking_code(code: str) -> str:
     return "-".join(code[index:index + 4] for index in range(0, len(code), 4))
 

@@ -200,6 +200,13 @@ def by_tracking_code(code: str) -> tuple[Request, Tracking] | None:
     return (tracking.request, tracking) if tracking else None
 
 
+def by_open311_token(token: str) -> int | None:
+    """The number of the request an Open311 client filed and was given ``token`` for."""
+    if len(token) != rules.OPEN311_TOKEN_LENGTH:
+        return None
+    return Request.objects.filter(open311_token=token).values_list("pk", flat=True).first()
+
+
 def timeline(request: Request, *, public_only: bool) -> QuerySet:
     updates = request.updates.select_related("actor").order_by("at", "pk")
     return updates.exclude(public_note="", action="note") if public_only else updates

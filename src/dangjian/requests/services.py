@@ -103,7 +103,8 @@ def _new_request(*, actor, category: Category, grid: Grid, building: Building | 
         org_path=organization.path, address=(address or "").strip()[:200], description=description.strip(),
         public=public, attributes=attributes, media_url=media_url, contact_name=(contact_name or "").strip()[:50],
         phone_sealed=crypto.seal(phone) if phone else None, phone_last4=phone[-4:], source=source,
-        entered_by=_user(actor), reception=reception, visit=visit, client=client)
+        entered_by=_user(actor), reception=reception, visit=visit, client=client,
+        open311_token=rules.new_open311_token() if client is not None else None)
     if photo is not None:
         # Named by the type read from its bytes, never by the name the browser sent.
         kind = uploads.document_type(photo, max_bytes=settings.DANGJIAN_REQUEST_PHOTO_MAX_BYTES,
