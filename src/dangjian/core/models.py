@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core import notifications
 from dangjian.core.fields import PathField
 
 
@@ -97,11 +98,13 @@ class CalendarDay(models.Model):
 
 class Notification(models.Model):
     """A message for one account inside the platform (an escalated request, a request assigned to
-    a member), shown until it is read."""
+    a member), shown until it is read: its kind and the values it names, worded in the reader's
+    language (``core.notifications``)."""
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                                   verbose_name=_("recipient"))
-    message = models.CharField(_("message"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=60)
+    values = models.JSONField(_("values"), default=dict, blank=True)
     url = models.CharField(_("link"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
@@ -112,3 +115,8 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["recipient", "created_at"], name="notification_unread",
                                 condition=models.Q(read_at__isnull=True))]
+
+    @property
+    def message(self) -> str:
+        """The notification in the reader's language."""
+        return notifications.words(self.kind, self.values)

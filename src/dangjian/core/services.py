@@ -32,6 +32,13 @@ def calendar_day_remove(*, actor, day: dt.date) -> bool:
     return True
 
 
+def notify(users, kind: str, url: str = "", **values) -> None:
+    """Notify each of ``users`` of ``kind`` (``core.notifications``), naming ``values``: plain
+    JSON values, put into words when each reader reads them."""
+    Notification.objects.bulk_create([Notification(recipient=user, kind=kind, values=values, url=url)
+                                      for user in users])
+
+
 def notifications_read(*, user) -> int:
     """Mark all of ``user``'s notifications read; returns how many."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())

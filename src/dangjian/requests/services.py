@@ -23,13 +23,14 @@ from django.utils.translation import gettext as _
 
 from dangjian.accounts.roles import Permission
 from dangjian.core import audit, crypto, identity, uploads
+from dangjian.core import services as core_services
 from dangjian.core.calendar import UnpublishedYear
-from dangjian.core.models import AuditAction, Notification
+from dangjian.core.models import AuditAction
 from dangjian.core.scope import has_permission, require_permission
 from dangjian.core.selectors import working_days
 from dangjian.members.models import Member, ResidenceRegistration
 from dangjian.orgs.models import Building, Grid, Organization
-from dangjian.requests import rules, selectors, tally
+from dangjian.requests import notifications, rules, selectors, tally
 from dangjian.requests.models import (
     Category,
     Open311Key,
@@ -54,10 +55,6 @@ def _user(actor):
 
 def _require(actor, permission: str, path: str) -> None:
     require_permission(actor, permission, path, _("Your role does not allow this for this organisation."))
-
-
-def _notify(users, message: str, url: str) -> None:
-    Notification.objects.bulk_create([Notification(recipient=user, message=message[:300], url=url) for user in users])
 
 
 # --- filing ---------------------------------------------------------------------------------------
@@ -308,17 +305,17 @@ def _assign(actor, request: Request, organization: Organization | None, member: 
             raise ValidationError({"organization": _("Choose a live organisation within your own.")})
         request.assigned_org, request.assigned_member = organization, None
         request.assigned_path = organization.path
-        _notify(selectors.handlers_at(organization), _("Request #%(number)s (%(category)s) is assigned to %(org)s.") % {
-            "number": request.pk, "category": request.category.name, "org": organization.name},
-            reverse("requests:detail", args=[request.pk]))
+        core_services.notify(selectors.handlers_at(organization), notifications.ASSIGNED_TO_ORGANIZATION,
+                             reverse("requests:detail", args=[request.pk]), number=request.pk,
+                             category=request.category.name, org=organization.name)
     else:
         if member.left_on is not None or not has_permission(actor, Permission.VIEW_MEMBERS, member.org_path):
             raise ValidationError({"member": _("Choose a current member within your organisation.")})
         request.assigned_member, request.assigned_org, request.assigned_path = member, None, ""
         if member.account_id:
-            _notify([member.account], _("Request #%(number)s (%(category)s) is assigned to you.") % {
-                "number": request.pk, "category": request.category.name},
-                reverse("requests:detail", args=[request.pk]))
+            core_services.notify([member.account], notifications.ASSIGNED_TO_YOU,
+                                 reverse("requests:detail", args=[request.pk]), number=request.pk,
+                                 category=request.category.name)
     return ["assigned_org", "assigned_member", "assigned_path"]
 
 
@@ -489,10 +486,10 @@ def _escalate(request: Request, level: int, reads: _SweepReads) -> int:
             data={"level": level, "to": target.code})
     # Counted in the month it is recorded, as the timeline has it, whatever day the sweep judged by.
     tally.add(request.org_path, timezone.localdate(), ids=reads.ancestor_ids(request.org_path), escalated=1)
-    _notify(reads.handlers_at(target), _(
-        "Request #%(number)s (%(category)s) in %(place)s is overdue since %(due)s and has risen to %(org)s.") % {
-        "number": request.pk, "category": request.category.name, "place": request.organization.name,
-        "due": request.due_on.isoformat(), "org": target.name}, reverse("requests:detail", args=[request.pk]))
+    core_services.notify(reads.handlers_at(target), notifications.ESCALATED,
+                         reverse("requests:detail", args=[request.pk]), number=request.pk,
+                         category=request.category.name, place=request.organization.name,
+                         due=request.due_on.isoformat(), org=target.name)
     return 1
 
 
