@@ -263,6 +263,53 @@ def test_a_bad_problem_row_is_named_and_nothing_is_filed(tree, client, clerk, ca
     assert counts() == before
 
 
+def _asks_for_the_facility():
+    return factories.make_category(code="FAC", name="市政设施", attributes=[
+        {"code": "facility", "datatype": "singlevaluelist", "required": True, "description": "哪一类设施？",
+         "values": [{"key": "lamp", "name": "路灯"}, {"key": "drain", "name": "井盖"}]},
+        {"code": "count", "datatype": "number", "required": False, "description": "坏了几处？", "values": []}])
+
+
+def test_a_problem_row_asks_the_questions_of_its_category(tree, client, clerk, category):
+    asks = _asks_for_the_facility()
+    term = appoint(tree.community_a)
+    login(client, clerk)
+    address = reverse("requests:reception_new", args=[term.pk])
+    facility, count = f"attribute_{asks.pk}_facility", f"attribute_{asks.pk}_count"
+    assert f'name="problems-0-{facility}"' in text(client.get(address))
+    before = counts()
+    # A required answer left out, in the second row: named on that row's question, nothing filed.
+    response = client.post(address, reception_data([
+        {**problem(asks, tree.grid_a), facility: "drain"}, problem(asks, tree.grid_a)]))
+    assert row_errors(response, 1) == []
+    assert list(response.context["problems"].forms[1].errors) == [facility]
+    # A value the question does not offer is the form's own refusal, on the same field.
+    response = client.post(address, reception_data([{**problem(asks, tree.grid_a), facility: "bridge"}]))
+    assert list(response.context["problems"].forms[0].errors) == [facility]
+    assert counts() == before
+    # Answered: the answers are the request's; another category's questions are not read.
+    client.post(address, reception_data([
+        {**problem(asks, tree.grid_a), facility: "lamp", count: "3"},
+        {**problem(category, tree.grid_a), facility: "drain"}]))
+    first, second = Request.objects.order_by("pk")
+    assert first.attributes == {"facility": "lamp", "count": "3"} and second.attributes == {}
+
+
+def test_a_problem_found_on_a_visit_answers_its_categorys_questions(tree, client, make_user):
+    asks = _asks_for_the_facility()
+    account = make_user(None, tree.community_a)
+    registered(tree.grid_a, account=account)
+    login(client, account)
+    facility = f"attribute_{asks.pk}_facility"
+    visit = {"visited_on": TODAY.isoformat(), "household": "3栋502"}
+    response = client.post(reverse("requests:visit_new"), {
+        **visit, **rows([{"category": str(asks.pk), "description": "井盖松动，晚上有响声。"}])})
+    assert list(response.context["problems"].forms[0].errors) == [facility] and not Visit.objects.exists()
+    client.post(reverse("requests:visit_new"), {
+        **visit, **rows([{"category": str(asks.pk), "description": "井盖松动，晚上有响声。", facility: "drain"}])})
+    assert Request.objects.get().attributes == {"facility": "drain"}
+
+
 def test_a_representative_logs_their_own_reception_from_their_page(tree, client, make_user, category):
     account = make_user(None, tree.community_a)
     term = appoint(tree.community_a, account=account)

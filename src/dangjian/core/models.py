@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.core import notifications
 from dangjian.core.fields import PathField
@@ -103,7 +104,7 @@ class Notification(models.Model):
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                                   verbose_name=_("recipient"))
-    kind = models.CharField(_("kind"), max_length=60)
+    kind = models.CharField(pgettext_lazy("notification", "kind"), max_length=60)
     values = models.JSONField(_("values"), default=dict, blank=True)
     url = models.CharField(_("link"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)

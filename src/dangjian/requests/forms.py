@@ -33,7 +33,40 @@ def read_place(value: str) -> tuple[Grid | None, Building | None]:
     return None, None
 
 
-class RequestForm(forms.Form):
+class CategoryQuestions:
+    """What each category asks for more (its Open311 attributes), on a form with a ``category``
+    field: one field per question, named by the category, since without a script the page cannot
+    show only the chosen one's. The service checks the chosen category's required answers."""
+
+    def add_questions(self, categories) -> None:
+        self.question_fields: dict[int, dict[str, str]] = {}
+        for category in categories:
+            for attribute in category.attributes:
+                name = f"attribute_{category.pk}_{attribute['code']}"
+                self.fields[name] = _attribute_field(category, attribute)
+                self.question_fields.setdefault(category.pk, {})[attribute["code"]] = name
+
+    def _chosen_questions(self) -> dict[str, str]:
+        return self.question_fields.get(getattr(self.cleaned_data.get("category"), "pk", None), {})
+
+    def attribute_values(self) -> dict[str, list[str]]:
+        """The answers given for the chosen category's questions, as the service reads them."""
+        values = {}
+        for code, name in self._chosen_questions().items():
+            value = self.cleaned_data.get(name)
+            given = value if isinstance(value, list) else [str(value)] if value not in (None, "") else []
+            if given:
+                values[code] = given
+        return values
+
+    def field_named(self, service_field: str) -> str:
+        """The field of this form a service's error names: ``attribute[code]`` is the chosen
+        category's question."""
+        code = service_field[len("attribute["):-1] if service_field.startswith("attribute[") else None
+        return self._chosen_questions().get(code, service_field)
+
+
+class RequestForm(CategoryQuestions, forms.Form):
     """What a resident tells about a problem; the place comes from a list of matches."""
 
     place = forms.ChoiceField(label=_("Place"), widget=forms.RadioSelect)
@@ -55,15 +88,7 @@ class RequestForm(forms.Form):
         self.fields["place"].choices = [(place_value(place), place_label(place)) for place in places]
         categories = categories if categories is not None else Category.objects.filter(active=True)
         self.fields["category"].queryset = categories
-        # What a category asks for more (its Open311 attributes): one field per question, named by
-        # the category, since without a script the page cannot show only the chosen one's. The
-        # service checks the chosen category's required answers.
-        self.attribute_fields: dict[int, dict[str, str]] = {}
-        for category in categories:
-            for attribute in category.attributes:
-                name = f"attribute_{category.pk}_{attribute['code']}"
-                self.fields[name] = _attribute_field(category, attribute)
-                self.attribute_fields.setdefault(category.pk, {})[attribute["code"]] = name
+        self.add_questions(categories)
         if on_behalf:
             self.fields["contact_name"].label = _("Resident's name")
             self.fields["contact_name"].required = True
@@ -77,25 +102,10 @@ class RequestForm(forms.Form):
         self.cleaned_data["building"] = building
         return grid
 
-    def attribute_values(self) -> dict[str, list[str]]:
-        """The answers given for the chosen category's questions, as the service reads them."""
-        chosen = self.attribute_fields.get(self.cleaned_data["category"].pk, {})
-        values = {}
-        for code, name in chosen.items():
-            value = self.cleaned_data.get(name)
-            given = value if isinstance(value, list) else [str(value)] if value not in (None, "") else []
-            if given:
-                values[code] = given
-        return values
-
     def apply_errors(self, error) -> None:
         """The service's errors on the fields: ``attribute[code]`` on the chosen category's question."""
-        chosen = self.attribute_fields.get(getattr(self.cleaned_data.get("category"), "pk", None), {})
-        renamed = {}
-        for field, messages in error.message_dict.items():
-            code = field[len("attribute["):-1] if field.startswith("attribute[") else None
-            renamed[chosen.get(code, field)] = messages
-        apply_errors(self, ValidationError(renamed))
+        apply_errors(self, ValidationError({self.field_named(field): messages
+                                            for field, messages in error.message_dict.items()}))
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data

@@ -14,12 +14,12 @@ from django.utils.translation import pgettext_lazy
 
 from dangjian.core.forms import apply_errors
 from dangjian.requests import rules
-from dangjian.requests.forms import place_label, place_value, read_place
+from dangjian.requests.forms import CategoryQuestions, place_label, place_value, read_place
 from dangjian.requests.models import Category, ReceptionDuty
 
 MAX_PROBLEMS = 30
 PROBLEM_ROWS = 3
-_ROW_ERROR = re.compile(r"problems\[(\d+)\]\.(\w+)")
+_ROW_ERROR = re.compile(r"problems\[(\d+)\]\.(.+)")
 
 
 def _date(label):
@@ -82,12 +82,22 @@ class VisitForm(forms.Form):
                             required=False)
 
 
-class VisitProblemForm(forms.Form):
+class VisitProblemForm(CategoryQuestions, forms.Form):
     """A problem found on a household visit: it becomes a request in the visiting member's grid."""
 
-    category = forms.ModelChoiceField(label=pgettext_lazy("request", "Category"), queryset=Category.objects.filter(active=True))
+    category = forms.ModelChoiceField(label=pgettext_lazy("request", "Category"), queryset=Category.objects.none())
     description = forms.CharField(label=_("Describe the problem"), widget=forms.Textarea(attrs={"rows": 2}),
                                   max_length=2000)
+
+    def __init__(self, *args, categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(pk__in=[category.pk for category in categories])
+        self.add_questions(categories)
+
+    def problem(self) -> dict:
+        """The problem as the service reads it: the chosen category's answers as its attributes."""
+        data = {name: value for name, value in self.cleaned_data.items() if not name.startswith("attribute_")}
+        return {**data, "attributes": self.attribute_values()}
 
 
 class ProblemForm(VisitProblemForm):
@@ -110,10 +120,12 @@ class ProblemForm(VisitProblemForm):
 
 
 def problem_formset(form, data=None, *, rows: int = PROBLEM_ROWS, **form_kwargs):
-    """The problem rows: ``rows`` empty ones to fill in (rows left empty are skipped)."""
+    """The problem rows: ``rows`` empty ones to fill in (rows left empty are skipped), each with
+    the categories that take new requests, read once for all rows."""
     formset = formset_factory(form, extra=max(1, min(rows, MAX_PROBLEMS)), max_num=MAX_PROBLEMS,
                               validate_max=True)
-    return formset(data, prefix="problems", form_kwargs=form_kwargs)
+    categories = list(Category.objects.filter(active=True))
+    return formset(data, prefix="problems", form_kwargs={**form_kwargs, "categories": categories})
 
 
 def filled(formset) -> list:
@@ -127,7 +139,8 @@ def apply_problem_errors(form, rows: list, error: ValidationError) -> None:
     for key, messages in error.message_dict.items():
         found = _ROW_ERROR.fullmatch(key)
         if found and 0 < int(found.group(1)) <= len(rows):
-            row, field = rows[int(found.group(1)) - 1], found.group(2)
+            row = rows[int(found.group(1)) - 1]
+            field = row.field_named(found.group(2))
             row.add_error(field if field in row.fields else None, messages)
         else:
             own[key] = messages

@@ -217,7 +217,7 @@ def reception_new(request, pk):
         rows = filled(problems)
         try:
             reception, filed = services.reception_log(actor=request.user, representative=representative,
-                                                      problems=[row.cleaned_data for row in rows],
+                                                      problems=[row.problem() for row in rows],
                                                       **form.cleaned_data)
         except ValidationError as error:
             apply_problem_errors(form, rows, error)
@@ -267,7 +267,7 @@ def _visit(request, member, *, own: bool):
         rows = filled(problems)
         try:
             visit, filed = services.visit_log(actor=request.user, member=member,
-                                              problems=[row.cleaned_data for row in rows], **form.cleaned_data)
+                                              problems=[row.problem() for row in rows], **form.cleaned_data)
         except ValidationError as error:
             apply_problem_errors(form, rows, error)
         else:
