@@ -604,3 +604,10 @@ from tests.requests import access_api, access_open311, access_pages, access_rece
 
 for _area in (access_api, access_open311, access_pages, access_receptions):
     ACCESS.update(_area.ENTRIES)
+
+# So do the service (teams, activities, check-in) and micro-projects apps.
+from tests.projects import access as projects_access  # noqa: E402
+from tests.service import access as service_access  # noqa: E402
+
+for _area in (service_access, projects_access):
+    ACCESS.update(_area.ENTRIES)

@@ -32,18 +32,26 @@ class Permission(models.TextChoices):
     VIEW_REQUESTS = "view_requests", _("See residents' requests, receptions and visits")
     HANDLE_REQUESTS = "handle_requests", _("Handle residents' requests; log receptions and visits")
     CONFIGURE_REQUESTS = "configure_requests", _("Set request categories, time limits and reply templates")
+    VIEW_SERVICE = "view_service", _("See service teams, activities and volunteer hours")
+    MANAGE_SERVICE = "manage_service", _("Run service teams and activities; take check-in rolls")
+    VIEW_PROJECTS = "view_projects", _("See micro-projects")
+    MANAGE_PROJECTS = "manage_projects", _("Screen, approve, follow and accept micro-projects")
+    CONFIGURE_PROJECTS = "configure_projects", _("Set micro-project lists, amount caps and funding sources")
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ORG_ADMIN: frozenset(
         {P.VIEW_ORGS, P.VIEW_MEMBERS, P.MANAGE_MEMBERS, P.REVEAL_PERSONAL, P.EDIT_ORGS, P.RESTRUCTURE_ORGS, P.VIEW_AUDIT,
-         P.GRANT_EXCEPTIONS, P.VIEW_REQUESTS, P.HANDLE_REQUESTS, P.CONFIGURE_REQUESTS}
+         P.GRANT_EXCEPTIONS, P.VIEW_REQUESTS, P.HANDLE_REQUESTS, P.CONFIGURE_REQUESTS, P.VIEW_SERVICE,
+         P.MANAGE_SERVICE, P.VIEW_PROJECTS, P.MANAGE_PROJECTS, P.CONFIGURE_PROJECTS}
     ),
     Role.SECRETARY: frozenset({P.VIEW_ORGS, P.VIEW_MEMBERS, P.MANAGE_MEMBERS, P.REVEAL_PERSONAL, P.EDIT_ORGS,
-                               P.VIEW_REQUESTS, P.HANDLE_REQUESTS}),
-    Role.CLERK: frozenset({P.VIEW_ORGS, P.VIEW_MEMBERS, P.MANAGE_MEMBERS, P.VIEW_REQUESTS, P.HANDLE_REQUESTS}),
-    Role.VIEWER: frozenset({P.VIEW_ORGS, P.VIEW_MEMBERS, P.VIEW_REQUESTS}),
+                               P.VIEW_REQUESTS, P.HANDLE_REQUESTS, P.VIEW_SERVICE, P.MANAGE_SERVICE, P.VIEW_PROJECTS,
+                               P.MANAGE_PROJECTS}),
+    Role.CLERK: frozenset({P.VIEW_ORGS, P.VIEW_MEMBERS, P.MANAGE_MEMBERS, P.VIEW_REQUESTS, P.HANDLE_REQUESTS,
+                           P.VIEW_SERVICE, P.MANAGE_SERVICE, P.VIEW_PROJECTS, P.MANAGE_PROJECTS}),
+    Role.VIEWER: frozenset({P.VIEW_ORGS, P.VIEW_MEMBERS, P.VIEW_REQUESTS, P.VIEW_SERVICE, P.VIEW_PROJECTS}),
     # 三权分立 (等保 8.1.4.2 d): the three administrators see the tree they administer, but
     # not the members in it, and each holds only its own power.
     Role.SYSTEM_ADMIN: frozenset({P.VIEW_ORGS, P.MANAGE_ACCOUNTS}),

@@ -19,8 +19,10 @@ from dangjian.accounts.api import router as auth_router
 from dangjian.members.api import ROUTERS as MEMBER_ROUTERS
 from dangjian.members.api import own as own_api
 from dangjian.orgs.api import router as orgs_router
+from dangjian.projects.api import router as projects_router
 from dangjian.recruitment.api import router as recruitment_router
 from dangjian.requests.api import router as requests_router
+from dangjian.service.api import router as service_router
 
 
 class BodyNotJSON(ValueError):
@@ -57,6 +59,8 @@ for member_router in MEMBER_ROUTERS:
 api.add_router("/me", own_api.router)
 api.add_router("/recruitment", recruitment_router)
 api.add_router("/requests", requests_router)
+api.add_router("/service", service_router)
+api.add_router("/projects", projects_router)
 
 
 def error_body(code: str, message: str, errors: list | None = None) -> dict:

@@ -88,6 +88,9 @@ INSTALLED_APPS = [
     "dangjian.members",
     "dangjian.recruitment",
     "dangjian.requests",
+    "dangjian.study",
+    "dangjian.service",
+    "dangjian.projects",
 ]
 
 MIDDLEWARE = [
