@@ -6,3 +6,6 @@ class ProjectsConfig(AppConfig):
     name = "dangjian.projects"
     label = "projects"
     verbose_name = _("Micro-projects")
+
+    def ready(self):
+        from dangjian.projects import notifications  # noqa: F401  (registers the kinds)

@@ -1,2 +1,6 @@
+"""The staff's micro-project pages (``views``); the public register is ``public``, at /p/."""
+
+from dangjian.projects import views
+
 app_name = "projects"
-urlpatterns = []
+urlpatterns = views.urlpatterns

@@ -18,6 +18,7 @@ from dangjian.core.forms import apply_errors
 from dangjian.core.scope import has_permission
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
+from dangjian.projects import selectors as project_selectors
 from dangjian.requests import rules, selectors, services, tally
 from dangjian.requests.forms import ChangeForm, ListFilterForm, RequestForm, StatisticsForm
 from dangjian.requests.models import Source
@@ -110,6 +111,7 @@ def _detail(request, filed, **extra):
         "templates": selectors.reply_templates(filed.category) if actions else [],
         "may_reveal": has_permission(request.user, Permission.REVEAL_PERSONAL, filed.org_path),
         "duplicates": filed.duplicates.all(), "org": filed.organization,
+        "projects": project_selectors.projects_of_request(request.user, filed),
         "breadcrumbs": org_selectors.breadcrumbs(request.user, filed.organization),
     })
 
