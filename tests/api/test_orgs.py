@@ -361,6 +361,22 @@ EXPECTED_OPERATIONS = {
     ("post", "/api/requests/representatives"), ("post", "/api/requests/representatives/{representative_id}/end"),
     ("post", "/api/requests/representatives/{representative_id}/duties"), ("get", "/api/requests/receptions"),
     ("post", "/api/requests/receptions"), ("get", "/api/requests/visits"), ("post", "/api/requests/visits"),
+    ("get", "/api/projects"), ("post", "/api/projects"), ("get", "/api/projects/config"),
+    ("post", "/api/projects/config"), ("post", "/api/projects/config/items"),
+    ("post", "/api/projects/config/items/{item_id}"), ("post", "/api/projects/config/preset"),
+    ("post", "/api/projects/config/sources"), ("post", "/api/projects/config/sources/{source_id}"),
+    ("get", "/api/projects/funding"), ("get", "/api/projects/statistics"), ("get", "/api/projects/{project_id}"),
+    ("post", "/api/projects/{project_id}/actions"), ("get", "/api/service/activities"),
+    ("post", "/api/service/activities"), ("get", "/api/service/activities/{activity_id}"),
+    ("patch", "/api/service/activities/{activity_id}"), ("post", "/api/service/activities/{activity_id}/cancel"),
+    ("post", "/api/service/activities/{activity_id}/roll"), ("post", "/api/service/activities/{activity_id}/signups"),
+    ("post", "/api/service/activities/{activity_id}/withdrawals"), ("post", "/api/service/check-in"),
+    ("get", "/api/service/me"), ("get", "/api/service/statistics"), ("get", "/api/service/teams"),
+    ("post", "/api/service/teams"), ("get", "/api/service/teams/{team_id}"),
+    ("patch", "/api/service/teams/{team_id}"), ("post", "/api/service/teams/{team_id}/disband"),
+    ("post", "/api/service/teams/{team_id}/leader"), ("post", "/api/service/teams/{team_id}/people"),
+    ("post", "/api/service/teams/{team_id}/people/{membership_id}/leave"), ("get", "/api/service/volunteers"),
+    ("post", "/api/service/volunteers"),
 }
 
 

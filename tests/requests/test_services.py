@@ -4,13 +4,11 @@ assignment, two changes at once, the sweep, receptions, visits, representatives 
 categories, reply templates and Open311 keys. Runs on SQLite and PostgreSQL."""
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 from fractions import Fraction
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.http import Http404
 from django.utils import timezone, translation
 
@@ -36,6 +34,7 @@ from dangjian.requests.models import (
     Visit,
 )
 from tests import factories
+from tests.concurrency import at_once, postgresql_only
 
 pytestmark = pytest.mark.django_db
 CALENDAR = WorkingDays()
@@ -532,31 +531,6 @@ def test_a_member_without_an_account_is_assigned_without_a_notice(tree, people):
 
 
 # --- two changes at once ------------------------------------------------------------------------
-
-def at_once(*calls) -> list:
-    """Run ``calls`` in threads started together; each one's result or the error it raised."""
-    barrier, results = threading.Barrier(len(calls)), [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except (ValidationError, PermissionDenied) as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
-
-
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite locks the whole database, so two writers never overlap")
-
 
 @postgresql_only
 @pytest.mark.django_db(transaction=True)

@@ -272,6 +272,12 @@ DANGJIAN_PUBLIC_READ_RATE = env.get_str("DANGJIAN_PUBLIC_READ_RATE", "120/m")
 DANGJIAN_PUBLIC_WRITE_RATE = env.get_str("DANGJIAN_PUBLIC_WRITE_RATE", "10/h")
 RATELIMIT_VIEW = "dangjian.core.throttle.limited"
 
+# --- Service teams and activities -----------------------------------------------------------------
+# An activity's code checks people in from this many minutes before the start until its end; a
+# check-in later than the start plus the second figure is marked late.
+DANGJIAN_SERVICE_CHECK_IN_OPENS_MINUTES = env.get_int("DANGJIAN_SERVICE_CHECK_IN_OPENS_MINUTES", 30)
+DANGJIAN_SERVICE_LATE_AFTER_MINUTES = env.get_int("DANGJIAN_SERVICE_LATE_AFTER_MINUTES", 15)
+
 # --- Audit --------------------------------------------------------------------------------------
 # 《网络安全法》第二十一条 asks for at least six months of logs; pruning refuses anything shorter.
 AUDIT_RETENTION_DAYS = max(env.get_int("AUDIT_RETENTION_DAYS", 365), 180)

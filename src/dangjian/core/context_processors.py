@@ -13,8 +13,10 @@ def navigation(request):
             "orgs": has_permission(user, Permission.VIEW_ORGS),
             "members": has_permission(user, Permission.VIEW_MEMBERS),
             "requests": has_permission(user, Permission.VIEW_REQUESTS),
-            # A member's own work on requests: those assigned to them, visits, receptions.
-            "own_requests": Member.objects.filter(account=user, left_on__isnull=True).exists(),
+            "service": has_permission(user, Permission.VIEW_SERVICE),
+            "projects": has_permission(user, Permission.VIEW_PROJECTS),
+            # A member's own work: requests assigned to them, visits, receptions, activities and hours.
+            "own_work": Member.objects.filter(account=user, left_on__isnull=True).exists(),
             "audit": has_permission(user, Permission.VIEW_AUDIT),
             "accounts": has_permission(user, Permission.MANAGE_ACCOUNTS) or has_permission(user, Permission.GRANT_ROLES),
         },

@@ -98,7 +98,7 @@ def _copy(table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
     return count
 
 
-def _write(model, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
+def write_rows(model, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
     """COPY on PostgreSQL; bulk_create elsewhere. ``columns`` are model attribute names that
     are also the column names (foreign keys given as ``*_id``); JSON columns hold Python values."""
     if connection.vendor == "postgresql":
@@ -239,24 +239,24 @@ def load(generator: CityGenerator, *, progress: Callable[[str], None] = lambda m
     now = timezone.now()
     with transaction.atomic():
         city: City = generator.city()
-        report.timed("organisations", lambda: _write(Organization, ORG_COLUMNS, (
+        report.timed("organisations", lambda: write_rows(Organization, ORG_COLUMNS, (
             (o.path, o.depth, o.numchild, o.code, o.name, pinyin.full_pinyin(o.name), pinyin.initials(o.name),
              o.level, o.kind, CITY_ID, o.has_committee, o.founded_on, None, "", now)
             for o in city.organizations)))
         progress(f"organisations: {len(city.organizations):,}")
         org_ids = dict(Organization.objects.values_list("code", "id"))
-        report.timed("grids", lambda: _write(Grid, GRID_COLUMNS, (
+        report.timed("grids", lambda: write_rows(Grid, GRID_COLUMNS, (
             (g.code, g.name, org_ids[g.community_code], org_ids.get(g.organization_code), g.org_path, CITY_ID,
              g.households, 0) for g in city.grids)))
         grid_ids = dict(Grid.objects.values_list("code", "id"))
-        report.timed("buildings", lambda: _write(Building, BUILDING_COLUMNS, (
+        report.timed("buildings", lambda: write_rows(Building, BUILDING_COLUMNS, (
             (grid_ids[b.grid_code], b.name, b.address, org_ids.get(b.organization_code), b.org_path, CITY_ID,
              b.households) for b in city.buildings)))
         progress(f"grids: {len(city.grids):,}, buildings: {len(city.buildings):,}")
-        report.timed("members", lambda: _write(Member, MEMBER_COLUMNS, _member_rows(generator.members(city), org_ids, now)))
+        report.timed("members", lambda: write_rows(Member, MEMBER_COLUMNS, _member_rows(generator.members(city), org_ids, now)))
         progress(f"members: {report.rows('members'):,}")
         report.timed("membership periods", _insert_periods)
-        report.timed("residence registrations", lambda: _write(ResidenceRegistration, RESIDENCE_COLUMNS, _residence_rows(
+        report.timed("residence registrations", lambda: write_rows(ResidenceRegistration, RESIDENCE_COLUMNS, _residence_rows(
             _grid_places(city, org_ids),
             list(Member.objects.order_by("id").values_list("id", "home_org_id", "joined_on")),
             generator.seed, generator.today)))
@@ -444,7 +444,7 @@ def _open311_client() -> Open311Key:
 
 
 @contextmanager
-def _clock():
+def replay_clock():
     """The platform's clock, set by the demo's replay: the services stamp what they do with the
     present, and the demo replays a year through them, so the present is each planned moment in
     turn. Django's ``timezone.now`` (also the default of every time field) reads the class it
@@ -598,7 +598,7 @@ def replay_requests(generator: CityGenerator) -> dict[str, int]:
     made through the services as people would have made them (the demo): returns how many."""
     world = _RequestWorld.read()
     year = world.year(generator, working_days())
-    with transaction.atomic(), _clock() as set_clock:
+    with transaction.atomic(), replay_clock() as set_clock:
         set_clock(dt.datetime.combine(year.first_day, dt.time(8), timezone.get_current_timezone()))
         return _Replay(world, year, set_clock).run()
 
@@ -687,14 +687,14 @@ class _RequestRows:
                 written += self._flush(batch)
                 progress(f"requests: {written:,}")
         written += self._flush(batch)
-        _reset_sequences(Request, Reception, Visit, Representative, ReceptionDuty)
+        reset_sequences(Request, Reception, Visit, Representative, ReceptionDuty)
         return written
 
     def _flush(self, batch: dict[str, list]) -> int:
         for key, model, columns in (("receptions", Reception, RECEPTION_COLUMNS), ("visits", Visit, VISIT_COLUMNS),
                                     ("requests", Request, REQUEST_COLUMNS), ("updates", RequestUpdate, UPDATE_COLUMNS),
                                     ("trackings", Tracking, TRACKING_COLUMNS)):
-            _write(model, columns, batch[key])
+            write_rows(model, columns, batch[key])
         written = len(batch["requests"])
         self.updates += len(batch["updates"])
         for rows in batch.values():
@@ -710,8 +710,8 @@ class _RequestRows:
             rows.append((pk, members[plan.pick % len(members)], org.pk, org.path, plan.title, plan.since, None))
             duties.append((duty, pk, org.pk, org.path, plan.place, plan.weekday, plan.starts_at, plan.ends_at, True))
             written.append((pk, duty, org))
-        _write(Representative, REPRESENTATIVE_COLUMNS, rows)
-        _write(ReceptionDuty, DUTY_COLUMNS, duties)
+        write_rows(Representative, REPRESENTATIVE_COLUMNS, rows)
+        write_rows(ReceptionDuty, DUTY_COLUMNS, duties)
         return written
 
     def _reception(self, plan: citygen.ReceptionPlan, representatives, rows: list) -> int:
@@ -841,7 +841,7 @@ def _next_id(model) -> int:
     return (model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
 
 
-def _reset_sequences(*models) -> None:
+def reset_sequences(*models) -> None:
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), list(models)):
             cursor.execute(statement)

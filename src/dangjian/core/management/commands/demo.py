@@ -14,10 +14,14 @@ from dangjian.accounts.roles import Role
 from dangjian.core import services as core_services
 from dangjian.demo import loader
 from dangjian.demo.citygen import CityGenerator, Plan
+from dangjian.demo.projects import replay_projects
+from dangjian.demo.service import replay_service
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 from dangjian.orgs.rules import Level
+from dangjian.projects.models import MicroProject
 from dangjian.requests.models import Request
+from dangjian.service.models import ServiceTeam
 
 BUSINESS_ROLES = (Role.ORG_ADMIN, Role.SECRETARY, Role.CLERK, Role.VIEWER)
 ACCOUNT_LEVELS = (Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID)
@@ -55,6 +59,14 @@ class Command(BaseCommand):
             self.stdout.write(_("Replaying a year of residents' requests…"))
             self.stdout.write(_("%(requests)s requests, %(receptions)s receptions, %(visits)s household visits.")
                               % loader.replay_requests(generator))
+        if not MicroProject.objects.exists():
+            self.stdout.write(_("Collecting micro-projects and taking them through their steps…"))
+            made = replay_projects(generator)
+            self.stdout.write(_("%(count)s micro-projects.") % {"count": sum(made.values())})
+        if not ServiceTeam.objects.exists():
+            self.stdout.write(_("Forming service teams and replaying a year of their activities…"))
+            self.stdout.write(_("%(teams)s teams, %(activities)s activities, %(check_ins)s check-ins.")
+                              % replay_service(seed))
         url = f"http://127.0.0.1:{port}/"
         self._print(accounts, url)
         if accounts_json:
