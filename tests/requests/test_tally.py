@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from dangjian.accounts.roles import Role
 from dangjian.core.calendar import WorkingDays
 from dangjian.members.services import residence
+from dangjian.orgs import counts as org_counts
 from dangjian.orgs.models import Organization
 from dangjian.requests import rules, selectors, services, tally
 from dangjian.requests.models import (
@@ -226,8 +227,8 @@ def test_the_roll_ups_kept_are_what_a_rebuild_and_the_rows_give(tree, make_user,
 def test_a_month_reads_only_its_own_events(tree, make_user):
     history = History(tree, make_user, seed=99)
     history.run(60)
-    this_month = tally.month_of(history.today)
-    previous = tally.month_of(this_month - dt.timedelta(days=1))
+    this_month = org_counts.month_of(history.today)
+    previous = org_counts.month_of(this_month - dt.timedelta(days=1))
     whole = tally.figures(tree.city, *EVER)
     now = tally.figures(tree.city, this_month, this_month)
     before = tally.figures(tree.city, EVER[0], previous)

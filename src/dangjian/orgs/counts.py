@@ -5,6 +5,7 @@ change; after a bulk load ``rebuild`` recomputes every node from a few GROUP BY 
 the path prefixes in Python over one row per organisation (never per member).
 """
 
+import datetime as dt
 from collections import defaultdict
 
 from django.db import connection, transaction
@@ -28,6 +29,29 @@ def adjust(path: str, **deltas: int) -> None:
     changes = {field: F(field) + delta for field, delta in deltas.items() if delta}
     if changes:
         OrgCounts.objects.filter(organization__path__in=prefixes(path)).update(**changes, updated_at=timezone.now())
+
+
+def month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def ancestor_ids(path: str) -> list[int]:
+    """The organisation at ``path`` and its ancestors: the rows a count goes to. A change that
+    counts twice for one path reads them once and passes them as ``ids``."""
+    return list(Organization.objects.filter(path__in=prefixes(path)).values_list("pk", flat=True))
+
+
+def add_monthly(model, path: str, day, *, ids: list[int] | None = None, **deltas) -> None:
+    """Add ``deltas`` to the month of ``day`` in ``model``, a monthly roll-up with a row per
+    organisation and month (``organization``, ``month``), for the organisation at ``path`` and
+    its ancestors: the rows are made when missing, then raised in one UPDATE."""
+    changes = {field: F(field) + delta for field, delta in deltas.items() if delta}
+    if not changes:
+        return
+    month = month_of(day)
+    ids = ancestor_ids(path) if ids is None else ids
+    model.objects.bulk_create([model(organization_id=pk, month=month) for pk in ids], ignore_conflicts=True)
+    model.objects.filter(organization_id__in=ids, month=month).update(**changes)
 
 
 def subtree_totals(organization_id: int) -> dict[str, int]:

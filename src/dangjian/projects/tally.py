@@ -11,25 +11,18 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 
-from dangjian.orgs.counts import prefixes
+from dangjian.orgs.counts import add_monthly, month_of, prefixes
 from dangjian.orgs.models import Organization
 from dangjian.projects.models import ProjectTally, ProjectUpdate, Spending
 from dangjian.projects.rules import CENT, Action, State
-from dangjian.requests.tally import ancestor_ids, month_of
 
 
 def add(path: str, day: dt.date, **deltas) -> None:
     """Add ``deltas`` to the month of ``day`` for the organisation at ``path`` and its ancestors."""
-    changes = {field: F(field) + delta for field, delta in deltas.items() if delta}
-    if not changes:
-        return
-    month, ids = month_of(day), ancestor_ids(path)
-    ProjectTally.objects.bulk_create([ProjectTally(organization_id=pk, month=month) for pk in ids],
-                                     ignore_conflicts=True)
-    ProjectTally.objects.filter(organization_id__in=ids, month=month).update(**changes)
+    add_monthly(ProjectTally, path, day, **deltas)
 
 
 def figures(organization: Organization, first_month: dt.date, last_month: dt.date) -> dict:

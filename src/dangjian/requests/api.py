@@ -18,6 +18,7 @@ from pydantic import Field
 
 from dangjian.accounts.roles import Permission
 from dangjian.members.api.register import OrgRef
+from dangjian.orgs import counts as org_counts
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
 from dangjian.requests import rules, selectors, services, tally
@@ -478,7 +479,7 @@ def statistics(request, filters: Query[StatisticsFilter]):
         raise ValidationError({"last": _("The last month comes after the first.")})
     figures = tally.figures(organization, first, last)
     now = selectors.open_counts(request.user, organization, today=today)
-    return {"organization": _org(organization), "first": tally.month_of(first), "last": tally.month_of(last),
+    return {"organization": _org(organization), "first": org_counts.month_of(first), "last": org_counts.month_of(last),
             "figures": {field: figures[field] for field in RequestTally.FIELDS},
             "median_days_to_resolve": figures["median_days_to_resolve"], "open_now": now["open"],
             "overdue_now": now["overdue"]}

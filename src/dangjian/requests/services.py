@@ -29,6 +29,7 @@ from dangjian.core.models import AuditAction
 from dangjian.core.scope import has_permission, require_permission
 from dangjian.core.selectors import working_days
 from dangjian.members.models import Member, ResidenceRegistration
+from dangjian.orgs import counts as org_counts
 from dangjian.orgs.models import Building, Grid, Organization
 from dangjian.requests import notifications, rules, selectors, tally
 from dangjian.requests.models import (
@@ -262,7 +263,7 @@ def request_change(*, actor, request: Request, action: str, version: int | None 
         data = {"days": days, "on_time": request.due_on is not None and today <= request.due_on}
         fields.append("resolved_at")
         collected = request.source in (Source.RECEPTION, Source.VISIT)
-        ids = tally.ancestor_ids(request.org_path)
+        ids = org_counts.ancestor_ids(request.org_path)
         tally.add(request.org_path, today, ids=ids, resolved=1, resolved_on_time=int(data["on_time"]),
                   resolution_days=days, problems_resolved=int(collected))
         tally.add_resolution(request.org_path, today, days, ids=ids)
@@ -419,7 +420,7 @@ class _SweepReads:
     def __init__(self):
         self.level_above = functools.cache(selectors.level_above)
         self.handlers_at = functools.cache(lambda organization: list(selectors.handlers_at(organization)))
-        self.ancestor_ids = functools.cache(tally.ancestor_ids)
+        self.ancestor_ids = functools.cache(org_counts.ancestor_ids)
 
 
 def sweep(*, today: dt.date | None = None) -> dict[str, int]:

@@ -15,7 +15,7 @@ from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from dangjian.orgs.counts import prefixes
+from dangjian.orgs.counts import add_monthly, ancestor_ids, month_of, prefixes
 from dangjian.orgs.models import Organization
 from dangjian.requests.models import Reception, Request, RequestTally, RequestUpdate, ResolutionDays, Source, Visit
 from dangjian.requests.rules import SATISFIED_FROM, Action
@@ -24,26 +24,9 @@ from dangjian.requests.rules import SATISFIED_FROM, Action
 MAX_DAYS = 365
 
 
-def month_of(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def ancestor_ids(path: str) -> list[int]:
-    """The organisation at ``path`` and its ancestors: the rows a count goes to. A change that
-    counts twice for one path (a resolution) reads them once and passes them as ``ids``."""
-    return list(Organization.objects.filter(path__in=prefixes(path)).values_list("pk", flat=True))
-
-
 def add(path: str, day: dt.date, *, ids: list[int] | None = None, **deltas: int) -> None:
     """Add ``deltas`` to the month of ``day`` for the organisation at ``path`` and its ancestors."""
-    changes = {field: F(field) + delta for field, delta in deltas.items() if delta}
-    if not changes:
-        return
-    month = month_of(day)
-    ids = ancestor_ids(path) if ids is None else ids
-    RequestTally.objects.bulk_create([RequestTally(organization_id=pk, month=month) for pk in ids],
-                                     ignore_conflicts=True)
-    RequestTally.objects.filter(organization_id__in=ids, month=month).update(**changes)
+    add_monthly(RequestTally, path, day, ids=ids, **deltas)
 
 
 def add_resolution(path: str, day: dt.date, days: int, delta: int = 1, *, ids: list[int] | None = None) -> None:

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from dangjian.accounts.roles import Permission
 from dangjian.members.api.register import OrgRef
+from dangjian.orgs import counts as org_counts
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
 from dangjian.requests.selectors import key_page
@@ -494,7 +495,7 @@ def statistics(request, filters: Query[StatisticsFilter]):
     first, last = filters.first or today.replace(month=1, day=1), filters.last or today
     if first > last:
         raise ValidationError({"last": _("The last month comes after the first.")})
-    return {"organization": _org(organization), "first": tally.month_of(first), "last": tally.month_of(last),
+    return {"organization": _org(organization), "first": org_counts.month_of(first), "last": org_counts.month_of(last),
             **tally.figures(organization, first, last)}
 
 

@@ -13,13 +13,12 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from dangjian.orgs.counts import prefixes
+from dangjian.orgs.counts import add_monthly, month_of, prefixes
 from dangjian.orgs.models import Organization
-from dangjian.requests.tally import ancestor_ids, month_of
 from dangjian.service.models import Activity, CheckIn, ServiceTally, ServiceTeam, TeamMembership
 
 
@@ -29,14 +28,7 @@ def tenths(hours: Decimal) -> int:
 
 def add(path: str, day: dt.date, *, ids: list[int] | None = None, **deltas: int) -> None:
     """Add ``deltas`` to the month of ``day`` for the organisation at ``path`` and its ancestors."""
-    changes = {field: F(field) + delta for field, delta in deltas.items() if delta}
-    if not changes:
-        return
-    month = month_of(day)
-    ids = ancestor_ids(path) if ids is None else ids
-    ServiceTally.objects.bulk_create([ServiceTally(organization_id=pk, month=month) for pk in ids],
-                                     ignore_conflicts=True)
-    ServiceTally.objects.filter(organization_id__in=ids, month=month).update(**changes)
+    add_monthly(ServiceTally, path, day, ids=ids, **deltas)
 
 
 def figures(organization: Organization, first_month: dt.date, last_month: dt.date) -> dict:

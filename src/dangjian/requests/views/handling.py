@@ -16,6 +16,7 @@ from dangjian.accounts.roles import Permission
 from dangjian.core import uploads
 from dangjian.core.forms import apply_errors
 from dangjian.core.scope import has_permission
+from dangjian.orgs import counts as org_counts
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
 from dangjian.projects import selectors as project_selectors
@@ -180,7 +181,7 @@ def statistics(request, code):
     now = selectors.open_counts(request.user, organization, today=today)
     return render(request, "requests/statistics.html", {
         "org": organization, "breadcrumbs": org_selectors.breadcrumbs(request.user, organization), "form": form,
-        "first": tally.month_of(first), "last": tally.month_of(last), "figures": figures,
+        "first": org_counts.month_of(first), "last": org_counts.month_of(last), "figures": figures,
         "open_now": now["open"], "overdue_now": now["overdue"],
         "satisfaction": round(figures["satisfaction_sum"] / figures["satisfaction_count"], 2)
         if figures["satisfaction_count"] else None,
