@@ -216,10 +216,10 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
+    from dangjian.core import paging
     from dangjian.core.scope import PATH_END
     from dangjian.orgs.models import Organization
     from dangjian.orgs.rules import Level
-    from dangjian.projects import selectors
     from dangjian.projects.models import MicroProject, ProjectUpdate
     from dangjian.projects.views import statistics_of
 
@@ -262,9 +262,9 @@ def main() -> None:
                  re.findall(r'data-count="([a-z_]+)">([0-9,]+)<', page)})
 
     def raw_register_page():
-        bound = {"path": street.path, "end": street.path + PATH_END, "limit": selectors.PAGE_SIZE + 1}
+        bound = {"path": street.path, "end": street.path + PATH_END, "limit": paging.PAGE_SIZE + 1}
         rows = raw.execute(REGISTER_PAGE_SQL, bound).fetchall()
-        return [row[0] for row in rows[:selectors.PAGE_SIZE]], dict(raw.execute(STATE_COUNTS_SQL, bound).fetchall())
+        return [row[0] for row in rows[:paging.PAGE_SIZE]], dict(raw.execute(STATE_COUNTS_SQL, bound).fetchall())
 
     cases = [
         ("root", "statistics this year: the roll-ups' figures and the projects in each state now", statistics,

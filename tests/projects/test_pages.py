@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dangjian.accounts.roles import Role
+from dangjian.core import paging
 from dangjian.projects.forms import STEP_FORMS
 from dangjian.projects.models import Configuration, ListItem, MicroProject, ProjectUpdate
 from dangjian.projects.rules import State
-from dangjian.requests import selectors as request_selectors
 from tests import factories as shared
 from tests.projects import factories
 
@@ -179,7 +179,7 @@ def test_lists_filter_by_state_and_type_and_page_by_key(staff, tree, monkeypatch
     assert [row.state for row in page.context["rows"]] == ["screened_out"]
     page = staff.get(url, {"state": "nonsense"})
     assert page.status_code == 200 and len(page.context["rows"]) == 4
-    monkeypatch.setattr(request_selectors, "PAGE_SIZE", 3)
+    monkeypatch.setattr(paging, "PAGE_SIZE", 3)
     first = staff.get(url)
     assert len(first.context["rows"]) == 3 and first.context["next_after"]
     second = staff.get(url, {"after": first.context["next_after"]})

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from dangjian.accounts.roles import Role
+from dangjian.core import paging
 from dangjian.members.services import residence
 from dangjian.requests import selectors, services
 from dangjian.requests.models import Reception, ReceptionDuty, Representative, Request, Source, Visit
@@ -328,7 +329,7 @@ def test_a_representative_logs_their_own_reception_from_their_page(tree, client,
 
 
 def test_receptions_are_listed_newest_first_and_paged_by_key(tree, client, viewer, monkeypatch):
-    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
+    monkeypatch.setattr(paging, "PAGE_SIZE", 2)
     term = appoint(tree.community_a)
     held = [services.reception_log(actor=None, representative=term, held_on=TODAY - dt.timedelta(days=days),
                                    visitors=1, place=f"第{days}天")[0] for days in (5, 1, 3)]

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from dangjian.accounts.roles import Role
 from dangjian.core.models import AuditEvent
+from dangjian.members.selectors.own import own_member
 from dangjian.service import selectors, services, tally
 from dangjian.service.models import Activity, CheckIn, ServiceTally, ServiceTeam, SignUp, TeamMembership, Volunteer
 from dangjian.study.models import StudyRecord
@@ -54,7 +55,7 @@ def member_user(tree, make_user):
 
 
 def own(user):
-    return selectors.own_member(user)
+    return own_member(user)
 
 
 # --- volunteers and teams -------------------------------------------------------------------------

@@ -17,16 +17,17 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from dangjian.accounts.roles import Permission
+from dangjian.core import paging
+from dangjian.core.paging import key_page
 from dangjian.members.api.register import OrgRef
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
 from dangjian.projects import rules, selectors, services, tally
 from dangjian.projects.models import FundingSource, ListItem, MicroProject, ProjectTally, Source
 from dangjian.projects.rules import Action, Kind, PassingRule, State
-from dangjian.requests.selectors import key_page
 
 router = Router(tags=["projects"])
-PAGE_SIZE = selectors.PAGE_SIZE
+PAGE_SIZE = paging.PAGE_SIZE
 Figure = Literal[tuple(ProjectTally.FIELDS)]
 Side = Literal[tuple(ListItem.Side.values)]
 SourceKind = Literal[tuple(FundingSource.SourceKind.values)]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from dangjian.core import paging
 from dangjian.core.forms import apply_errors
 from dangjian.core.throttle import public_read, public_write
 from dangjian.orgs.models import Organization
@@ -19,7 +20,6 @@ from dangjian.projects import rules, selectors, services
 from dangjian.projects.forms import CommunityChoiceForm, ListFilterForm, ProposalForm, TrackForm, YearForm
 from dangjian.projects.models import Source
 from dangjian.requests import rules as request_rules
-from dangjian.requests.views import common
 
 
 @public_read
@@ -38,9 +38,9 @@ def register(request, code):
     organization = selectors.public_organization(code)
     form = ListFilterForm(request.GET or None)
     state = form.cleaned_data.get("state") if form.is_valid() else None
-    rows = selectors.public_projects(organization, state=state, after=common.after(request))
+    rows = selectors.public_projects(organization, state=state, after=paging.after(request))
     return render(request, "projects/public_register.html", {
-        "place": organization, "form": form, **common.key_page(request, rows),
+        "place": organization, "form": form, **paging.page_context(request, rows),
         "counts": selectors.state_counts(organization), "states": rules.State.choices})
 
 

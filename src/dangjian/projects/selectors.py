@@ -28,7 +28,6 @@ from dangjian.requests import rules as request_rules
 from dangjian.requests import selectors as request_selectors
 from dangjian.requests.models import Request
 
-PAGE_SIZE = request_selectors.PAGE_SIZE
 ZERO = Decimal("0.00")
 
 

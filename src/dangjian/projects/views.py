@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.roles import Permission
+from dangjian.core import paging
 from dangjian.core.forms import apply_errors
 from dangjian.core.scope import has_permission
+from dangjian.members.selectors.own import own_member
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
 from dangjian.orgs.rules import Level
@@ -34,8 +36,6 @@ from dangjian.projects.forms import (
 )
 from dangjian.projects.models import FundingSource, ListItem, Source
 from dangjian.requests import rules as request_rules
-from dangjian.requests import selectors as request_selectors
-from dangjian.requests.views import common
 
 
 def _organization(request, code) -> Organization:
@@ -60,10 +60,10 @@ def organization(request, code):
     form = ListFilterForm(request.GET or None)
     chosen = form.cleaned_data if form.is_valid() else {}
     rows = selectors.project_list(request.user, organization, state=chosen.get("state"), kind=chosen.get("kind"),
-                                  after=common.after(request)).select_related("organization")
+                                  after=paging.after(request)).select_related("organization")
     return render(request, "projects/organization.html", {
         "org": organization, "breadcrumbs": org_selectors.breadcrumbs(request.user, organization), "form": form,
-        **common.key_page(request, rows), "counts": selectors.state_counts(organization),
+        **paging.page_context(request, rows), "counts": selectors.state_counts(organization),
         "can_propose": organization.level == Level.COMMUNITY and has_permission(
             request.user, Permission.MANAGE_PROJECTS, organization.path),
         "may_configure": selectors.may_configure(request.user),
@@ -99,7 +99,7 @@ def propose(request, code):
 @login_required
 def member_propose(request):
     """A member proposes a project for a community, in their own name."""
-    member = request_selectors.own_member(request.user)
+    member = own_member(request.user)
     if member is None:
         raise Http404
     search = CommunityChoiceForm(request.GET)

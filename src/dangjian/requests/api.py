@@ -17,7 +17,9 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from dangjian.accounts.roles import Permission
+from dangjian.core import paging
 from dangjian.members.api.register import OrgRef
+from dangjian.members.selectors.own import own_member
 from dangjian.orgs import counts as org_counts
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
@@ -36,7 +38,7 @@ from dangjian.requests.models import (
 from dangjian.requests.rules import Action, Actor, Light, State
 
 router = Router(tags=["requests"])
-PAGE_SIZE = selectors.PAGE_SIZE
+PAGE_SIZE = paging.PAGE_SIZE
 ListName = Literal[tuple(name for name, _label in ListFilterForm.LISTS)]
 Figure = Literal[tuple(RequestTally.FIELDS)]
 
@@ -346,7 +348,7 @@ def _org(organization: Organization | None) -> dict | None:
 
 
 def _page(rows: QuerySet, limit: int, out) -> dict:
-    items, next_after = selectors.key_page(rows, limit)
+    items, next_after = paging.key_page(rows, limit)
     return {"items": out(items), "next_after": next_after}
 
 
@@ -570,7 +572,7 @@ def _held(request, filters: OrgPageFilter, under, date_field: str, out) -> dict:
     organization = org_selectors.organization_for(request.user, filters.org, Permission.VIEW_REQUESTS)
     rows = under(request.user, organization).select_related("organization")
     if filters.after is not None:
-        rows = selectors.after_key(rows, filters.after, date_field, descending=True)
+        rows = paging.after_key(rows, filters.after, date_field, descending=True)
     return _page(rows, filters.limit, out)
 
 
@@ -607,7 +609,7 @@ def list_visits(request, filters: Query[OrgPageFilter]):
              summary="Log a household visit; each problem found becomes a request")
 def log_visit(request, payload: VisitIn):
     """A member logs their own visit, or staff over the place log one for a member."""
-    own = selectors.own_member(request.user)
+    own = own_member(request.user)
     member = own if own is not None and own.pk == payload.member else selectors.visiting_member_for(
         request.user, payload.member)
     visit, filed = services.visit_log(actor=request.user, member=member, visited_on=payload.visited_on,

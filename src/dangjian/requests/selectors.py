@@ -11,8 +11,10 @@ from django.utils.translation import gettext as _
 
 from dangjian.accounts.roles import Permission
 from dangjian.core import crypto
+from dangjian.core.paging import after_key
 from dangjian.core.scope import PATH_END, Scope, has_permission, scope_for
 from dangjian.members.models import Member, ResidenceRegistration
+from dangjian.members.selectors.own import is_own_record, own_member
 from dangjian.orgs.models import Building, Grid, Organization
 from dangjian.orgs.rules import Level
 from dangjian.requests import rules
@@ -40,19 +42,6 @@ def _visible(scope: Scope) -> Q:
 
 def visible_requests(user) -> QuerySet:
     return Request.objects.filter(_visible(request_scope(user)))
-
-
-def is_own_record(user, member: Member) -> bool:
-    """Whether ``member`` is ``user``'s own record: never for someone signed out, nor for a
-    member without an account."""
-    return member.account_id is not None and getattr(user, "is_authenticated", False) and member.account_id == user.pk
-
-
-def own_member(user) -> Member | None:
-    """The member record of ``user``'s own account, if any."""
-    if user is None or not user.is_authenticated:
-        return None
-    return Member.objects.current().filter(account=user).first()
 
 
 def request_for(user, pk: int) -> Request:
@@ -108,17 +97,6 @@ def lists(user, organization: Organization, *, today: dt.date) -> dict[str, Quer
 
 # The lists in due order; the others run newest first.
 DUE_ORDER = frozenset({"overdue", "due_soon", "escalated"})
-PAGE_SIZE = 50
-
-
-def key_page(rows: QuerySet, limit: int | None = None) -> tuple[list, int | None]:
-    """The first ``limit`` (by default ``PAGE_SIZE``) of ``rows`` and, when more follow, the key to
-    pass as ``after`` for the next page: pages are read by key, never by offset."""
-    limit = limit or PAGE_SIZE
-    page = list(rows[:limit + 1])
-    return page[:limit], page[limit - 1].pk if len(page) > limit else None
-
-
 def request_list(user, organization: Organization, name: str, *, today: dt.date, state: str | None = None,
                  category: Category | None = None, after: int | None = None) -> QuerySet:
     """One of the working lists of ``lists``, or ``all`` the requests under ``organization``
@@ -133,16 +111,6 @@ def request_list(user, organization: Organization, name: str, *, today: dt.date,
     if after is None:
         return rows
     return after_key(rows, after, "due_on") if name in DUE_ORDER else rows.filter(pk__lt=after)
-
-
-def after_key(rows: QuerySet, after: int, field: str, *, descending: bool = False) -> QuerySet:
-    """``rows``, ordered by (``field``, key), from after the row whose key is ``after``; none when
-    that row has no ``field``."""
-    value = rows.model.objects.filter(pk=after).values_list(field, flat=True).first()
-    if value is None:
-        return rows.none()
-    beyond = "lt" if descending else "gt"
-    return rows.filter(Q(**{f"{field}__{beyond}": value}) | Q(**{field: value, f"pk__{beyond}": after}))
 
 
 def open_counts(user, organization: Organization, *, today: dt.date) -> dict[str, int]:

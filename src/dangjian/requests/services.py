@@ -29,6 +29,7 @@ from dangjian.core.models import AuditAction
 from dangjian.core.scope import has_permission, require_permission
 from dangjian.core.selectors import working_days
 from dangjian.members.models import Member, ResidenceRegistration
+from dangjian.members.selectors.own import is_own_record
 from dangjian.orgs import counts as org_counts
 from dangjian.orgs.models import Building, Grid, Organization
 from dangjian.requests import notifications, rules, selectors, tally
@@ -653,7 +654,7 @@ def visit_log(*, actor, member: Member, visited_on: dt.date, household: str, not
     the member or staff over their residence community); each problem found becomes a request."""
     registration = (ResidenceRegistration.objects.select_related("grid", "zone")
                     .filter(member=member, status=ResidenceRegistration.Status.CONFIRMED).first())
-    own = selectors.is_own_record(actor, member)
+    own = is_own_record(actor, member)
     if registration is None:
         if own or has_permission(actor, Permission.HANDLE_REQUESTS, member.org_path):
             raise ValidationError({"member": _(

@@ -16,16 +16,16 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from dangjian.accounts.roles import Permission
+from dangjian.core.paging import PAGE_SIZE, key_page
 from dangjian.members.api.register import OrgRef
+from dangjian.members.selectors.own import own_member
 from dangjian.orgs import counts as org_counts
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
-from dangjian.requests.selectors import key_page
 from dangjian.service import selectors, services, tally
 from dangjian.service.models import Activity, CheckIn, EmergencyAvailability, NormalAvailability, TeamKind
 
 router = Router(tags=["service"])
-PAGE_SIZE = 50
 
 
 # --- schemas ------------------------------------------------------------------------------------------
@@ -435,7 +435,7 @@ def cancel_activity(request, activity_id: int, payload: CancelIn):
 def _signing(request, activity_id: int, payload: PersonIn) -> tuple[Activity, dict]:
     """The activity and the person a sign-up or withdrawal is for: the caller themself (an activity
     open to them), or anyone for staff who manage the activity."""
-    member = selectors.own_member(request.user)
+    member = own_member(request.user)
     if member is not None and payload.member == member.pk and payload.volunteer is None:
         return selectors.activity_for_member(member, activity_id), {"member": member}
     activity = selectors.activity_for(request.user, activity_id)
@@ -501,7 +501,7 @@ def statistics(request, filters: Query[StatisticsFilter]):
 
 @router.get("/me", response=OwnServiceOut, summary="Your own activities, volunteer and study hours this year")
 def own_service(request):
-    member = selectors.own_member(request.user)
+    member = own_member(request.user)
     if member is None:
         raise Http404
     now, year = timezone.now(), timezone.localdate().year

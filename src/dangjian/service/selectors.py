@@ -9,17 +9,15 @@ from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 
 from dangjian.accounts.roles import Permission
+from dangjian.core.paging import after_key
 from dangjian.core.scope import PATH_END, Scope, has_permission, scope_for
 from dangjian.members.models import Member, ResidenceRegistration
 from dangjian.orgs.counts import prefixes
 from dangjian.orgs.models import Organization
 from dangjian.orgs.rules import Level
-from dangjian.requests.selectors import after_key, own_member
 from dangjian.service.models import Activity, CheckIn, ServiceTeam, SignUp, TeamMembership, Volunteer
 from dangjian.study import rules as study_rules
 from dangjian.study import selectors as study_selectors
-
-__all__ = ["own_member"]
 
 
 def service_scope(user) -> Scope:

@@ -21,6 +21,7 @@ from dangjian.core import audit, crypto, identity
 from dangjian.core.models import AuditAction
 from dangjian.core.scope import require_permission
 from dangjian.members.models import Member
+from dangjian.members.selectors.own import own_member
 from dangjian.orgs.models import Organization
 from dangjian.orgs.rules import Level
 from dangjian.service import rules, selectors, tally
@@ -306,7 +307,7 @@ def activity_cancel(*, actor, activity: Activity, reason: str) -> Activity:
 def _may_act_for(actor, activity: Activity, member: Member | None, volunteer: Volunteer | None) -> None:
     """A member signs themselves up (for an activity open to them); staff over the activity sign up
     anyone, volunteers only by staff."""
-    own = member is not None and selectors.own_member(actor) == member
+    own = member is not None and own_member(actor) == member
     if own:
         if not Activity.objects.filter(selectors._open_to(member), pk=activity.pk).exists():
             raise PermissionDenied(_("This activity is not open to you."))
@@ -422,7 +423,7 @@ def check_in(*, actor, activity: Activity, now: dt.datetime | None = None) -> Ch
     """The signed-in member checks themself in with the activity's code, in the check-in window
     (from ``DANGJIAN_SERVICE_CHECK_IN_OPENS_MINUTES`` before the start to the end); after the start
     plus ``DANGJIAN_SERVICE_LATE_AFTER_MINUTES`` they are marked late."""
-    member = selectors.own_member(actor)
+    member = own_member(actor)
     if member is None:
         raise PermissionDenied(_("Only a member signed in with their own account checks in by code."))
     now = now or timezone.now()

@@ -19,9 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.roles import Permission
 from dangjian.core.forms import apply_errors
+from dangjian.core.paging import after, page_context
+from dangjian.members.selectors.own import own_member
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
-from dangjian.requests.views.common import after, key_page
 from dangjian.service import rules, selectors, services, tally
 from dangjian.service.forms import (
     ActivityForm,
@@ -65,7 +66,7 @@ def home(request):
     roots = list(Organization.objects.filter(path__in=selectors.service_scope(request.user).paths).order_by("path"))
     if roots:
         return redirect("service:organization", code=roots[0].code)
-    if selectors.own_member(request.user) is None:
+    if own_member(request.user) is None:
         raise Http404
     return redirect("service:mine")
 
@@ -79,7 +80,7 @@ def organization(request, code):
     rows = selectors.activities_under(request.user, organization, after=after(request))
     return render(request, "service/organization.html", _context(
         request, organization, teams=selectors.teams_under(request.user, organization).filter(
-            disbanded_on__isnull=True)[:100], **key_page(request, rows)))
+            disbanded_on__isnull=True)[:100], **page_context(request, rows)))
 
 
 @login_required
@@ -89,7 +90,7 @@ def volunteers(request, code):
     rows = selectors.volunteers_under(request.user, organization)
     if after(request) is not None:
         rows = rows.filter(pk__lt=after(request))
-    return render(request, "service/volunteers.html", _context(request, organization, **key_page(request, rows)))
+    return render(request, "service/volunteers.html", _context(request, organization, **page_context(request, rows)))
 
 
 @login_required
@@ -369,7 +370,7 @@ def statistics(request, code):
 # --- a member's own service and check-in ----------------------------------------------------------
 
 def _own(request):
-    member = selectors.own_member(request.user)
+    member = own_member(request.user)
     if member is None:
         raise Http404
     return member
@@ -416,7 +417,7 @@ def check_in(request, token):
     """What an activity's code opens on a member's phone: the activity and a button; the POST checks
     them in. A code of a cancelled or ended activity still names it, and says why it no longer works."""
     found = selectors.activity_by_token(token)
-    member = selectors.own_member(request.user)
+    member = own_member(request.user)
     done: CheckIn | None = selectors.check_in_of(found, member) if member else None
     refusal = None
     if request.method == "POST":

@@ -26,6 +26,20 @@ def own_record(user) -> Member | None:
     return Member.objects.select_related("home_org").filter(account=user).first()
 
 
+def own_member(user) -> Member | None:
+    """The current member record of ``user``'s own account: the one who serves, visits and checks
+    in (a member who left still reads their record through ``own_record``)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return Member.objects.current().filter(account=user).first()
+
+
+def is_own_record(user, member: Member) -> bool:
+    """Whether ``member`` is ``user``'s own record: never for someone signed out, nor for a
+    member without an account."""
+    return member.account_id is not None and getattr(user, "is_authenticated", False) and member.account_id == user.pk
+
+
 @dataclass(frozen=True)
 class OwnPage:
     member: Member

@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.roles import Permission
-from dangjian.core import uploads
+from dangjian.core import paging, uploads
 from dangjian.core.forms import apply_errors
 from dangjian.core.scope import has_permission
+from dangjian.members.selectors.own import own_member
 from dangjian.orgs import counts as org_counts
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
@@ -34,7 +35,7 @@ def home(request):
     if len(roots) == 1:
         return redirect("requests:organization", code=roots[0].code)
     if not roots:
-        if selectors.own_member(request.user) is None:
+        if own_member(request.user) is None:
             raise Http404
         return redirect("requests:mine")
     return render(request, "requests/home.html", {"roots": roots})
@@ -50,8 +51,8 @@ def organization(request, code):
     lists = selectors.lists(request.user, organization, today=today)
     name = chosen.get("list") or "overdue"
     rows = selectors.request_list(request.user, organization, name, today=today, state=chosen.get("state"),
-                                  category=chosen.get("category"), after=common.after(request))
-    page = common.key_page(request, rows.select_related("category", "grid", "assigned_org", "assigned_member"))
+                                  category=chosen.get("category"), after=paging.after(request))
+    page = paging.page_context(request, rows.select_related("category", "grid", "assigned_org", "assigned_member"))
     counts = {key: queryset.count() for key, queryset in lists.items()}
     return render(request, "requests/organization.html", {
         "org": organization, "breadcrumbs": org_selectors.breadcrumbs(request.user, organization),

@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.roles import Permission
+from dangjian.core import paging
 from dangjian.core.forms import apply_errors
 from dangjian.core.scope import has_permission
 from dangjian.members.models import ResidenceRegistration
 from dangjian.members.selectors.lifecycle import residence_of
+from dangjian.members.selectors.own import own_member
 from dangjian.members.selectors.register import MemberFilters, filtered_members, member_page
 from dangjian.orgs import selectors as org_selectors
 from dangjian.requests import rules, selectors, services
@@ -54,16 +56,16 @@ def _require_handling(user, *paths: str) -> None:
 def _newest_first(request, rows, date_field: str | None = None) -> dict:
     """One page of ``rows`` (ordered newest ``date_field`` first, or newest key first without one)
     after the row ``?after=``, and what the pager needs."""
-    after = common.after(request)
+    after = paging.after(request)
     if after is not None:
-        rows = rows.filter(pk__lt=after) if date_field is None else selectors.after_key(
+        rows = rows.filter(pk__lt=after) if date_field is None else paging.after_key(
             rows, after, date_field, descending=True)
-    return common.key_page(request, rows)
+    return paging.page_context(request, rows)
 
 
 def _rows(request) -> int:
     """How many problem rows to offer (``?rows=``, for more than the usual few)."""
-    return common.number(request, "rows") or PROBLEM_ROWS
+    return paging.number(request, "rows") or PROBLEM_ROWS
 
 
 def _with_lights(requests) -> list:
@@ -101,7 +103,7 @@ def representative_new(request, code):
     text = search.cleaned_data["q"].strip() if search.is_valid() else ""
     candidates = member_page(request.user, MemberFilters(q=text, organization=organization),
                              limit=SEARCH_SIZE).items if text else []
-    form = RepresentativeForm(_posted(request), initial={"member": common.number(request, "member")})
+    form = RepresentativeForm(_posted(request), initial={"member": paging.number(request, "member")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         member = filtered_members(request.user, MemberFilters(organization=organization)).filter(
@@ -282,7 +284,7 @@ def _visit(request, member, *, own: bool):
 @login_required
 def visit_new(request):
     """A member logs their own visit, in the grid where they are registered as living."""
-    member = selectors.own_member(request.user)
+    member = own_member(request.user)
     if member is None:
         raise Http404
     return _visit(request, member, own=True)
@@ -302,13 +304,13 @@ def member_visit_new(request, pk):
 @login_required
 @require_GET
 def mine(request):
-    member = selectors.own_member(request.user)
+    member = own_member(request.user)
     if member is None:
         raise Http404
     page = _newest_first(request, selectors.assigned_to_member(member))
     return render(request, "requests/mine.html", {
         "member": member, **page, "assigned": _with_lights(page["rows"]),
-        "visits": selectors.own_visits(member)[:selectors.PAGE_SIZE], "residence": _confirmed(residence_of(member)),
+        "visits": selectors.own_visits(member)[:paging.PAGE_SIZE], "residence": _confirmed(residence_of(member)),
         "terms": selectors.own_terms(request.user).prefetch_related(_active_rota()),
     })
 
