@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -390,8 +390,8 @@ def _already(activity: Activity, person) -> ValidationError:
 def _present(actor, activity: Activity, *, member: Member | None, volunteer: Volunteer | None, at: dt.datetime,
              method: str, late: bool, staff_hours: Decimal | None) -> CheckIn:
     """Record one person present with their hours (and, for a member at a study activity, their
-    study hours through the study service), and count it. A second check-in of the same person
-    is refused by the unique constraint, whoever wins the race."""
+    study hours through the study service); ``_count`` counts them. A second check-in of the same
+    person is refused by the unique constraint, whoever wins the race."""
     hours = staff_hours if staff_hours is not None else rules.volunteer_hours(activity.starts_at, activity.ends_at)
     study = Decimal(0)
     if member is not None and activity.counts_as_study:
@@ -408,14 +408,21 @@ def _present(actor, activity: Activity, *, member: Member | None, volunteer: Vol
     if study:
         study_services.record(actor=actor, member=member, on=day, hours=study, kind=StudyKind.ACTIVITY,
                               source=f"service.activity:{activity.pk}", title=activity.title)
-    # The first person present makes the activity one that was held.
-    first = Activity.objects.filter(pk=activity.pk, present=0).update(present=1)
-    if not first:
-        Activity.objects.filter(pk=activity.pk).update(present=F("present") + 1)
-    tally.add(activity.org_path, day, activities_held=first, participations=1,
-              member_participations=int(member is not None), volunteer_participations=int(volunteer is not None),
-              late=int(late), volunteer_hours_tenths=tally.tenths(hours), study_hours_tenths=tally.tenths(study))
     return check_in
+
+
+def _count(activity: Activity, present: list[CheckIn]) -> None:
+    """Count those just recorded present, in the activity and its roll-ups, at once: the first
+    people present make the activity one that was held."""
+    first = Activity.objects.filter(pk=activity.pk, present=0).update(present=len(present))
+    if not first:
+        Activity.objects.filter(pk=activity.pk).update(present=F("present") + len(present))
+    tally.add(activity.org_path, present[0].on, activities_held=first, participations=len(present),
+              member_participations=sum(row.member_id is not None for row in present),
+              volunteer_participations=sum(row.volunteer_id is not None for row in present),
+              late=sum(row.late for row in present),
+              volunteer_hours_tenths=sum(tally.tenths(row.hours) for row in present),
+              study_hours_tenths=sum(tally.tenths(row.study_hours) for row in present))
 
 
 @transaction.atomic
@@ -435,6 +442,7 @@ def check_in(*, actor, activity: Activity, now: dt.datetime | None = None) -> Ch
         raise _already(activity, member)
     found = _present(actor, activity, member=member, volunteer=None, at=now, method=CheckIn.Method.CODE,
                      late=rules.is_late(now, activity.starts_at, selectors.late_after()), staff_hours=None)
+    _count(activity, [found])
     audit.record(AuditAction.CREATE, actor=actor, obj=activity, org_path=activity.org_path, changes={
         "check_in": {"member": member.pk, "method": "code", "late": found.late, "hours": str(found.hours)}})
     return found
@@ -464,9 +472,12 @@ def roll_record(*, actor, activity: Activity, members=(), volunteers=(), hours: 
             staff_hours = rules.checked_staff_hours(hours, activity.starts_at, activity.ends_at)
         except rules.HoursRefused as refused:
             errors["hours"] = [str(refused)]
-    present = CheckIn.objects.filter(activity=activity)
-    already = [person.name for person in members if present.filter(member=person).exists()] + \
-              [person.name for person in volunteers if present.filter(volunteer=person).exists()]
+    present = set(CheckIn.objects.filter(activity=activity).filter(
+        Q(member__in=members) | Q(volunteer__in=volunteers)).values_list("member_id", "volunteer_id"))
+    present_members = {member for member, _volunteer in present}
+    present_volunteers = {volunteer for _member, volunteer in present}
+    already = [person.name for person in members if person.pk in present_members] + \
+              [person.name for person in volunteers if person.pk in present_volunteers]
     if already:
         errors["people"] = [_("Checked in already: %(names)s.") % {"names": "、".join(already)}]
     if errors:
@@ -476,6 +487,7 @@ def roll_record(*, actor, activity: Activity, members=(), volunteers=(), hours: 
                          late=False, staff_hours=staff_hours) for person in members]
     recorded += [_present(actor, activity, member=None, volunteer=person, at=now, method=CheckIn.Method.ROLL,
                           late=False, staff_hours=staff_hours) for person in volunteers]
+    _count(activity, recorded)
     audit.record(AuditAction.CREATE, actor=actor, obj=activity, org_path=activity.org_path, changes={"roll": {
         "members": [person.pk for person in members], "volunteers": [person.pk for person in volunteers],
         "hours": str(staff_hours) if staff_hours is not None else None}})
