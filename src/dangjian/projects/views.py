@@ -305,6 +305,7 @@ def config_source(request, pk=None):
                         _("Funding source"))
 
 
+app_name = "projects"
 urlpatterns = [
     path("", home, name="home"),
     path("propose/", member_propose, name="member_propose"),
