@@ -467,8 +467,10 @@ def record_roll(request, activity_id: int, payload: RollIn):
     activity = selectors.activity_for(request.user, activity_id)
     if not selectors.may_manage(request.user, activity.org_path):
         raise PermissionDenied
-    members = [selectors.member_for(request.user, pk) for pk in payload.members]
-    volunteers = [selectors.volunteer_named(request.user, pk) for pk in payload.volunteers]
+    known_members = {member.pk: member for member in selectors.members_for(request.user, payload.members)}
+    known_volunteers = {person.pk: person for person in selectors.volunteers_named(request.user, payload.volunteers)}
+    members = [known_members.get(pk) for pk in payload.members]
+    volunteers = [known_volunteers.get(pk) for pk in payload.volunteers]
     errors = {f"members[{index}]": [_("No current member %(number)s within your organisation.") % {"number": pk}]
               for index, (pk, found) in enumerate(zip(payload.members, members, strict=True)) if found is None}
     errors |= {f"volunteers[{index}]": [_("No volunteer %(number)s within your organisation.") % {"number": pk}]

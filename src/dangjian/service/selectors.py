@@ -74,20 +74,33 @@ def volunteer_for(user, pk: int) -> Volunteer:
     return service_scope(user).get_or_404(Volunteer.objects.select_related("community"), pk=pk)
 
 
-def member_for(user, pk: int | None) -> Member | None:
-    """A current member ``user`` may put in a team or on a roll: one of an organisation in their
-    service scope, or one confirmed as living in it; None when none is named or found."""
-    if pk is None:
-        return None
+def members_for(user, pks) -> list[Member]:
+    """The current members among ``pks`` that ``user`` may put in a team or on a roll, in the
+    order given: those of an organisation in their service scope, or confirmed as living in it."""
+    if not pks:
+        return []
     scope = service_scope(user)
     lives_here = Q(residence__status=ResidenceRegistration.Status.CONFIRMED) & scope.q("residence__org_path")
-    return Member.objects.current().filter(scope.q("org_path") | lives_here).filter(pk=pk).first()
+    found = {member.pk: member for member in
+             Member.objects.current().filter(scope.q("org_path") | lives_here).filter(pk__in=pks).distinct()}
+    return [found[pk] for pk in pks if pk in found]
+
+
+def member_for(user, pk: int | None) -> Member | None:
+    """One of ``members_for``; None when none is named or found."""
+    return next(iter(members_for(user, [pk])), None) if pk is not None else None
+
+
+def volunteers_named(user, pks) -> list[Volunteer]:
+    """The volunteers among ``pks`` registered in ``user``'s service scope, in the order given."""
+    if not pks:
+        return []
+    found = {volunteer.pk: volunteer for volunteer in service_scope(user).filter(Volunteer.objects.filter(pk__in=pks))}
+    return [found[pk] for pk in pks if pk in found]
 
 
 def volunteer_named(user, pk: int | None) -> Volunteer | None:
-    if pk is None:
-        return None
-    return service_scope(user).filter(Volunteer.objects.all()).filter(pk=pk).first()
+    return next(iter(volunteers_named(user, [pk])), None) if pk is not None else None
 
 
 # --- activities ---------------------------------------------------------------------------------------

@@ -326,11 +326,12 @@ def activity_cancel(request, pk):
 def activity_roll(request, pk):
     found = selectors.activity_for(request.user, pk)
     _require_manage(request, found.org_path)
-    form = RollForm(request.POST, members=[row.member for row in selectors.signups(found) if row.member_id],
-                    volunteers=[row.volunteer for row in selectors.signups(found) if row.volunteer_id])
+    signups = list(selectors.signups(found))
+    form = RollForm(request.POST, members=[row.member for row in signups if row.member_id],
+                    volunteers=[row.volunteer for row in signups if row.volunteer_id])
     if form.is_valid():
         data = form.cleaned_data
-        members = [person for person in (selectors.member_for(request.user, pk) for pk in data["members"]) if person]
+        members = selectors.members_for(request.user, data["members"])
         try:
             if data["extra_member"]:
                 extra = selectors.member_for(request.user, data["extra_member"])
@@ -340,8 +341,7 @@ def activity_roll(request, pk):
                 members.append(extra)
             recorded = services.roll_record(
                 actor=request.user, activity=found, members=members, hours=data["hours"],
-                volunteers=[person for person in (selectors.volunteer_named(request.user, pk)
-                                                  for pk in data["volunteers"]) if person])
+                volunteers=selectors.volunteers_named(request.user, data["volunteers"]))
         except ValidationError as error:
             apply_errors(form, error)
         else:
