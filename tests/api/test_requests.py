@@ -12,8 +12,10 @@ from dangjian.config.api import api
 from dangjian.members.services import residence
 from dangjian.requests import rules, selectors, services
 from dangjian.requests.models import Reception, Representative, Request, RequestUpdate, Visit
+from dangjian.service import services as service_services
 from tests import factories
 from tests.api.client import field_errors
+from tests.service import factories as service_factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("next_year_entered")]
 TODAY = dt.date.today()
@@ -108,6 +110,21 @@ def test_the_member_it_is_assigned_to_sees_it_and_acts(tree, category, clerk_api
     assert member_api.get("/api/requests", org=tree.community_a.code).status_code == 404
 
 
+def test_the_service_team_it_is_assigned_to_sees_it_and_acts(tree, category, clerk_api, make_user, api_as):
+    account = make_user(None, tree.community_a)
+    member = factories.make_member(tree.grid_a, account=account, name="李队员")
+    team = service_factories.make_team(tree.grid_a, name="东风先锋队")
+    service_services.team_add_person(actor=None, team=team, member=member)
+    filed = file(clerk_api, tree).json()
+    act(clerk_api, filed["id"], "accept", 1)
+    assert act(clerk_api, filed["id"], "assign", 2, team=team.pk).json()["state"] == "assigned"
+    member_api = api_as(account)
+    detail = member_api.get(f"/api/requests/{filed['id']}").json()
+    assert detail["assigned_team"] == {"id": team.pk, "name": "东风先锋队"} and detail["assigned_member"] is None
+    assert detail["actions"] == ["start", "resolve", "note"]
+    assert act(member_api, filed["id"], "resolve", 3, public_note="已清理。").json()["state"] == "resolved"
+
+
 def test_lists_lights_and_pages_by_key(tree, category, clerk_api):
     ids = [file(clerk_api, tree, contact_name=name).json()["id"] for name in ("甲", "乙", "丙")]
     for request_id in ids[:2]:
@@ -171,7 +188,9 @@ def test_bad_input_names_the_field_and_changes_nothing(tree, category, clerk_api
     filed = file(clerk_api, tree).json()
     for body, field in [({"action": "fly", "version": 1}, "action"), ({"action": "accept"}, "version"),
                         ({"action": "assign", "version": 1, "organization": tree.street_b.code}, "organization"),
-                        ({"action": "duplicate", "version": 1, "original": 999999}, "original")]:
+                        ({"action": "duplicate", "version": 1, "original": 999999}, "original"),
+                        ({"action": "assign", "version": 1, "team": 999999}, "team"),
+                        ({"action": "assign", "version": 1, "team": "the pioneers"}, "team")]:
         response = clerk_api.post(f"/api/requests/{filed['id']}/actions", body)
         assert response.status_code == 422 and field in field_errors(response), (body, response.json())
     not_json = clerk_api.post(f"/api/requests/{filed['id']}/actions", raw="action=accept",

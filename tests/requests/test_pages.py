@@ -12,7 +12,9 @@ from dangjian.accounts.roles import Role
 from dangjian.core.models import AuditEvent
 from dangjian.requests import services
 from dangjian.requests.models import Request, RequestUpdate
+from dangjian.service import services as service_services
 from tests import factories
+from tests.service import factories as service_factories
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +129,34 @@ def test_staff_act_on_the_page_and_a_stale_form_is_refused(client, tree, make_us
                                                                         "version": filed.version}, follow=True)
     assert filed.state == "accepted" and missing.status_code == 200
     assert RequestUpdate.objects.filter(request=filed).count() == 2
+
+
+def test_staff_assign_to_a_service_team_of_the_community_on_the_page(client, tree, make_user, category):
+    clerk = make_user(Role.CLERK, tree.community_a)
+    account = make_user()
+    member = factories.make_member(tree.grid_a, name="李队员", account=account)
+    team = service_factories.make_team(tree.grid_a, name="东风先锋队")
+    service_services.team_add_person(actor=None, team=team, member=member)
+    service_factories.make_team(tree.grid_b, name="别处服务队")
+    filed, _code = factories.make_request(tree.grid_a.grid, category=category)
+    filed = services.request_change(actor=clerk, request=filed, action="accept", version=filed.version)
+    client.force_login(clerk)
+    detail = client.get(reverse("requests:detail", args=[filed.pk])).content.decode()
+    assert f'<option value="{team.pk}">东风先锋队' in detail and "别处服务队" not in detail
+    unknown = client.post(reverse("requests:change", args=[filed.pk]), {
+        "action": "assign", "version": filed.version, "team": 999999}, follow=True)
+    assert any("999999" in str(message) for message in unknown.context["messages"])
+    filed.refresh_from_db()
+    assert filed.state == "accepted" and filed.assigned_team is None
+    client.post(reverse("requests:change", args=[filed.pk]), {
+        "action": "assign", "version": filed.version, "team": team.pk})
+    filed.refresh_from_db()
+    assert (filed.state, filed.assigned_team) == ("assigned", team)
+    assert "东风先锋队" in client.get(reverse("requests:detail", args=[filed.pk])).content.decode()
+    client.force_login(account)
+    mine = client.get(reverse("requests:mine")).content.decode()
+    assert f'data-request="{filed.pk}"' in mine and f'data-team="{team.pk}"' in mine
+    assert 'data-act="start"' in client.get(reverse("requests:detail", args=[filed.pk])).content.decode()
 
 
 def test_revealing_the_phone_is_audited(client, tree, make_user, category):

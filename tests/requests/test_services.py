@@ -33,8 +33,10 @@ from dangjian.requests.models import (
     Tracking,
     Visit,
 )
+from dangjian.service import services as service_services
 from tests import factories
 from tests.concurrency import at_once, postgresql_only
+from tests.service import factories as service_factories
 
 pytestmark = pytest.mark.django_db
 CALENDAR = WorkingDays()
@@ -261,8 +263,8 @@ def test_an_unknown_action_is_named(tree, people):
     ("accepted", "refer", {}, "referred_to", "Say where the request was referred to."),
     ("accepted", "note", {}, "public_note", "Write a note."),
     ("accepted", "duplicate", {}, "original", "Give the number of the request this one repeats."),
-    ("accepted", "assign", {}, "organization", "Assign to one organisation or one member."),
-    ("accepted", "assign", {"organization": "building", "member": "member"}, "organization", "one organisation or"),
+    ("accepted", "assign", {}, "organization", "Assign to one organisation, one member or one service team."),
+    ("accepted", "assign", {"organization": "building", "member": "member"}, "organization", "one organisation,"),
     ("accepted", "assign", {"organization": "street_b"}, "organization", "Choose a live organisation within your own."),
     ("accepted", "assign", {"organization": "community_a"}, "organization", "within your own"),
     ("accepted", "assign", {"member": "left"}, "member", "Choose a current member within your organisation."),
@@ -528,6 +530,117 @@ def test_a_member_without_an_account_is_assigned_without_a_notice(tree, people):
     member = factories.make_member(tree.grid_a, name="周九")
     change(people.clerk, request, "assign", member=member)
     assert not Notification.objects.exists()
+
+
+@dataclass
+class Team:
+    team: object
+    leader_user: object
+    helper_user: object  # a member of the team, not its leader
+    helper: object
+
+
+@pytest.fixture
+def team(tree, people) -> Team:
+    """A service team of grid A led by people.member, with people.stranger in it too."""
+    made = service_factories.make_team(tree.grid_a)
+    for person in (people.member, people.stranger):
+        service_services.team_add_person(actor=None, team=made, member=person)
+    service_services.team_appoint_leader(actor=None, team=made, member=people.member)
+    made.refresh_from_db()
+    return Team(team=made, leader_user=people.member_user, helper_user=people.stranger_user, helper=people.stranger)
+
+
+def test_assigning_to_a_service_team_tells_its_leader_and_its_members_work_on_it(tree, people, team):
+    request, _code = brought_to("accepted", tree, people)
+    with pytest.raises(Http404):
+        selectors.request_for(team.helper_user, request.pk)
+    change(people.clerk, request, "assign", team=team.team)
+    request.refresh_from_db()
+    assert (request.assigned_team, request.assigned_org, request.assigned_member, request.assigned_path) == (
+        team.team, None, None, tree.grid_a.path)
+    notice = Notification.objects.get()
+    assert notice.recipient == team.leader_user and team.team.name in notice.message
+    assert notice.url == f"/requests/{request.pk}/"
+    assert last_audit(request).changes["request"]["team"] == team.team.pk
+    for user in (team.leader_user, team.helper_user):
+        assert selectors.request_for(user, request.pk) == request
+        assert selectors.actor_kinds(user, request) == {"assignee"}
+    assert list(selectors.assigned_to_member(team.helper)) == [request]
+    request = change(team.helper_user, request, "start")
+    assert request.updates.order_by("-pk").first().actor_kind == "assignee"
+    request = change(team.leader_user, request, "resolve", public_note="已清理。")
+    assert request.state == "resolved"
+
+
+@pytest.mark.parametrize("action, allowed", [
+    ("start", True), ("resolve", True), ("note", True),
+    ("assign", False), ("duplicate", False), ("withdraw", False), ("accept", False), ("refer", False),
+])
+def test_a_team_member_works_on_it_but_does_not_handle_it(tree, people, team, action, allowed):
+    request, _code = brought_to("accepted", tree, people)
+    request = change(people.clerk, request, "assign", team=team.team)
+    arguments = arguments_for(action, tree)
+    if allowed:
+        assert change(team.helper_user, request, action, **arguments).updates.order_by("-pk").first().actor_kind \
+            == "assignee"
+        return
+    refused(lambda: change(team.helper_user, request, action, **arguments), "action", request=request)
+
+
+def test_who_left_the_team_or_never_was_in_it_neither_sees_nor_works_on_its_request(tree, people, team, make_user):
+    request, _code = brought_to("accepted", tree, people)
+    request = change(people.clerk, request, "assign", team=team.team)
+    outsider_user = make_user()
+    factories.make_member(tree.grid_a, name="吴十", account=outsider_user)
+    membership = team.team.memberships.get(member=team.helper)
+    service_services.team_remove_person(actor=None, membership=membership)
+    for user in (outsider_user, team.helper_user):
+        with pytest.raises(Http404):
+            selectors.request_for(user, request.pk)
+        refused(lambda user=user: change(user, request, "start"), request=request, error=PermissionDenied)
+    assert list(selectors.assigned_to_member(team.helper)) == []
+
+
+def test_reassigning_away_from_a_team_takes_it_from_the_team(tree, people, team):
+    request, _code = brought_to("accepted", tree, people)
+    request = change(people.clerk, request, "assign", team=team.team)
+    request = change(people.clerk, request, "assign", organization=tree.building_a)
+    assert (request.assigned_team, request.assigned_org) == (None, tree.building_a)
+    with pytest.raises(Http404):
+        selectors.request_for(team.helper_user, request.pk)
+
+
+@pytest.mark.parametrize("case", ["disbanded", "other_street", "with_a_member"])
+def test_a_team_that_cannot_take_the_request_is_refused_by_name(tree, people, team, case):
+    request, _code = brought_to("accepted", tree, people)
+    chosen, field, arguments = team.team, "team", {}
+    if case == "disbanded":
+        service_services.team_disband(actor=None, team=chosen)
+        chosen.refresh_from_db()
+    elif case == "other_street":
+        chosen = service_factories.make_team(tree.grid_b, name="别的街道服务队")
+    else:
+        field, arguments = "organization", {"member": people.member}
+    message = refused(lambda: change(people.clerk, request, "assign", team=chosen, **arguments), field,
+                      request=request)
+    assert ("active service team" in message) if field == "team" else ("one service team" in message)
+
+
+def test_the_team_to_assign_is_found_within_the_handlers_scope_and_offered_from_the_community(tree, people, team):
+    elsewhere = service_factories.make_team(tree.grid_b, name="别的街道服务队")
+    community_team = service_factories.make_team(tree.community_a, name="社区服务队")
+    assert selectors.assignable_team(people.clerk, team.team.pk) == team.team
+    assert selectors.assignable_team(people.clerk, None) is None
+    for number in (elsewhere.pk, community_team.pk, 999_999):
+        with pytest.raises(ValidationError) as raised:
+            selectors.assignable_team(people.clerk, number)
+        assert "team" in raised.value.message_dict
+    request, _code = filed(tree)
+    assert list(selectors.teams_to_assign(people.community, request)) == [community_team, team.team]
+    assert list(selectors.teams_to_assign(people.clerk, request)) == [team.team]
+    service_services.team_disband(actor=None, team=community_team)
+    assert list(selectors.teams_to_assign(people.community, request)) == [team.team]
 
 
 # --- two changes at once ------------------------------------------------------------------------

@@ -80,6 +80,11 @@ class MemberRef(Schema):
     name: str
 
 
+class TeamRef(Schema):
+    id: int
+    name: str
+
+
 class PlaceOut(Schema):
     grid_code: str
     grid: str
@@ -102,6 +107,7 @@ class RequestOut(Schema):
     escalated_to: OrgRef | None
     assigned_org: OrgRef | None
     assigned_member: MemberRef | None
+    assigned_team: TeamRef | None = Field(description="The service team it is assigned to.")
     source: Source
     received_at: dt.datetime
     phone: str = Field(description="The resident's phone, masked; empty if none.")
@@ -179,6 +185,7 @@ class ActionIn(Schema):
     internal_note: str = Field(default="", max_length=1000)
     organization: str = Field(default="", max_length=32, description="assign: the organisation's code.")
     member: int | None = Field(default=None, description="assign: the member's key.")
+    team: int | None = Field(default=None, description="assign: the service team's key.")
     original: int | None = Field(default=None, description="duplicate: the request it repeats.")
     referred_to: str = Field(default="", max_length=200, description="refer: where to.")
     public: bool | None = Field(default=None, description="accept: whether the description may be shown in public.")
@@ -362,6 +369,8 @@ def _out(filed: Request, today: dt.date) -> dict:
         "assigned_org": _org(filed.assigned_org),
         "assigned_member": {"id": filed.assigned_member.pk, "name": filed.assigned_member.name}
         if filed.assigned_member_id else None,
+        "assigned_team": {"id": filed.assigned_team.pk, "name": filed.assigned_team.name}
+        if filed.assigned_team_id else None,
         "source": filed.source, "received_at": filed.received_at, "phone": filed.masked_phone,
         "description": filed.description,
     }
@@ -468,7 +477,7 @@ def list_requests(request, filters: Query[RequestFilter]):
     rows = selectors.request_list(request.user, organization, filters.list_name, today=today, state=filters.state,
                                   category=category, after=filters.after)
     rows = rows.select_related("category", "grid", "building", "organization", "escalated_to", "assigned_org",
-                               "assigned_member")
+                               "assigned_member", "assigned_team")
     return _page(rows, filters.limit, lambda page: [_out(filed, today) for filed in page])
 
 
@@ -515,7 +524,7 @@ def get_request(request, request_id: int):
 @router.post("/{int:request_id}/actions", response=ActionOut, summary="Change a request: accept, assign, resolve …")
 def change_request(request, request_id: int, payload: ActionIn):
     """One action of `actions` in the request's detail, on the `version` read there. Assign names
-    an organisation (code) or a member (key); duplicate the original; refer where to."""
+    an organisation (code), a member (key) or a service team (key); duplicate the original; refer where to."""
     filed = selectors.request_for(request.user, request_id)
     if not selectors.actor_kinds(request.user, filed):
         raise PermissionDenied
@@ -524,6 +533,7 @@ def change_request(request, request_id: int, payload: ActionIn):
         public_note=payload.public_note, internal_note=payload.internal_note,
         organization=selectors.assignable_organization(request.user, payload.organization),
         member=selectors.current_member(request.user, payload.member),
+        team=selectors.assignable_team(request.user, payload.team),
         original=selectors.original_request(request.user, payload.original), referred_to=payload.referred_to,
         public=payload.public)
     return {"id": changed.pk, "state": changed.state, "version": changed.version}

@@ -177,6 +177,7 @@ class ChangeForm(forms.Form):
                                     max_length=1000, required=False)
     organization = forms.CharField(label=_("Assign to organisation (code)"), max_length=32, required=False)
     member = forms.IntegerField(label=_("Assign to member (number)"), required=False, min_value=1)
+    team = forms.IntegerField(label=_("Assign to service team"), required=False, min_value=1)
     original = forms.IntegerField(label=_("Number of the request it repeats"), required=False, min_value=1)
     referred_to = forms.CharField(label=_("Referred to"), max_length=200, required=False)
     public = forms.BooleanField(label=_("The description may be shown in public"), required=False)

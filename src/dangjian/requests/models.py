@@ -120,6 +120,9 @@ class Request(models.Model):
     assigned_path = PathField(editable=False, blank=True)
     assigned_member = models.ForeignKey("members.Member", on_delete=models.PROTECT, null=True, blank=True,
                                         related_name="assigned_requests", verbose_name=_("assigned to member"))
+    # A Party–masses service team: its leader and current members act on the request as assignees.
+    assigned_team = models.ForeignKey("service.ServiceTeam", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="assigned_requests", verbose_name=_("assigned to service team"))
     escalation_level = models.PositiveSmallIntegerField(_("levels risen"), default=0)
     escalated_to = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="+", verbose_name=_("escalated to"))
@@ -151,6 +154,8 @@ class Request(models.Model):
                          name="request_open_assigned_due"),
             models.Index(fields=["assigned_member", "id"], condition=Q(assigned_member__isnull=False),
                          name="request_member"),
+            models.Index(fields=["assigned_team", "id"], condition=Q(assigned_team__isnull=False),
+                         name="request_team"),
             models.Index(fields=["received_at", "id"], name="request_received"),
         ]
 

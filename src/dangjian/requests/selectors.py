@@ -1,6 +1,7 @@
 """Reads of residents' requests, receptions and visits, within the reader's scope: a request is
-seen by staff whose scope holds its place or the organisation it is assigned to, by the member it
-is assigned to, and by the resident who holds its tracking code."""
+seen by staff whose scope holds its place or the organisation or team it is assigned to, by the
+member it is assigned to or who serves in the team it is assigned to, and by the resident who
+holds its tracking code."""
 
 import datetime as dt
 
@@ -15,6 +16,7 @@ from dangjian.core.paging import after_key
 from dangjian.core.scope import PATH_END, Scope, has_permission, scope_for
 from dangjian.members.models import Member, ResidenceRegistration
 from dangjian.members.selectors.own import is_own_record, own_member
+from dangjian.orgs.counts import prefixes
 from dangjian.orgs.models import Building, Grid, Organization
 from dangjian.orgs.rules import Level
 from dangjian.requests import rules
@@ -30,6 +32,8 @@ from dangjian.requests.models import (
     Tracking,
     Visit,
 )
+from dangjian.service.models import ServiceTeam
+from dangjian.service.selectors import teams_served_by
 
 
 def request_scope(user) -> Scope:
@@ -44,16 +48,21 @@ def visible_requests(user) -> QuerySet:
     return Request.objects.filter(_visible(request_scope(user)))
 
 
+def _assigned_to(member: Member) -> Q:
+    return Q(assigned_member=member) | Q(assigned_team__in=teams_served_by(member))
+
+
 def request_for(user, pk: int) -> Request:
-    """The request if ``user`` may see it (staff in scope, or the member it is assigned to); 404
-    otherwise, whether outside or absent."""
+    """The request if ``user`` may see it (staff in scope, or the member it is assigned to, alone
+    or through a team); 404 otherwise, whether outside or absent."""
     member = own_member(user)
     condition = _visible(request_scope(user))
     if member is not None:
-        condition |= Q(assigned_member=member)
+        condition |= _assigned_to(member)
     try:
         return (Request.objects.select_related("category", "grid", "building", "organization", "assigned_org",
-                                               "assigned_member", "escalated_to", "duplicate_of", "entered_by")
+                                               "assigned_member", "assigned_team", "escalated_to", "duplicate_of",
+                                               "entered_by")
                 .filter(condition).get(pk=pk))
     except Request.DoesNotExist:
         raise Http404 from None
@@ -65,12 +74,15 @@ def can_handle(user, request: Request) -> bool:
 
 
 def actor_kinds(user, request: Request) -> set[str]:
-    """The parts ``user`` may act in on ``request``: staff, the assigned member, or both."""
+    """The parts ``user`` may act in on ``request``: staff, the assignee (the member it is
+    assigned to, or a member of the team it is assigned to), or both."""
     kinds = set()
     if can_handle(user, request):
         kinds.add(rules.Actor.STAFF)
     member = own_member(user)
-    if member is not None and request.assigned_member_id == member.pk:
+    if member is not None and (request.assigned_member_id == member.pk or (
+            request.assigned_team_id is not None
+            and teams_served_by(member).filter(team_id=request.assigned_team_id).exists())):
         kinds.add(rules.Actor.ASSIGNEE)
     return kinds
 
@@ -142,6 +154,31 @@ def current_member(user, number: int | None) -> Member | None:
     return found
 
 
+def assignable_team(user, number: int | None) -> ServiceTeam | None:
+    """The service team with key ``number`` to assign a request to, among the live teams of the
+    organisations where ``user`` handles requests; None when none is named."""
+    if number is None:
+        return None
+    found = scope_for(user, Permission.HANDLE_REQUESTS).filter(
+        ServiceTeam.objects.filter(pk=number, disbanded_on__isnull=True)).first()
+    if found is None:
+        raise ValidationError({"team": _("No active service team %(number)s within your organisation.") % {
+            "number": number}})
+    return found
+
+
+def teams_to_assign(user, request: Request) -> QuerySet:
+    """The live service teams of the request's community (its own and its grids'), where
+    ``user`` handles requests: the choice offered on the request's page."""
+    community = (Organization.objects.filter(path__in=prefixes(request.org_path),
+                                             level=Level.COMMUNITY).first())
+    if community is None:
+        return ServiceTeam.objects.none()
+    end = community.path + PATH_END
+    return scope_for(user, Permission.HANDLE_REQUESTS).filter(ServiceTeam.objects.filter(
+        org_path__gte=community.path, org_path__lt=end, disbanded_on__isnull=True).order_by("org_path", "name"))
+
+
 def original_request(user, number: int | None) -> Request | None:
     """The request with key ``number``, which another repeats, among those ``user`` sees; None
     when none is named."""
@@ -154,7 +191,9 @@ def original_request(user, number: int | None) -> Request | None:
 
 
 def assigned_to_member(member: Member) -> QuerySet:
-    return Request.objects.filter(assigned_member=member).select_related("category", "grid").order_by("-pk")
+    """The requests assigned to ``member``, alone or through a team they serve in."""
+    return (Request.objects.filter(_assigned_to(member)).select_related("category", "grid", "assigned_team")
+            .order_by("-pk"))
 
 
 def by_tracking_code(code: str) -> tuple[Request, Tracking] | None:

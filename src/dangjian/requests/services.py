@@ -47,6 +47,7 @@ from dangjian.requests.models import (
     Visit,
 )
 from dangjian.requests.rules import Action, Actor, State
+from dangjian.service.models import ServiceTeam
 
 DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 2000
 
@@ -232,9 +233,10 @@ def _deadline(request: Request, start: dt.date) -> None:
 @transaction.atomic
 def request_change(*, actor, request: Request, action: str, version: int | None = None, public_note: str = "",
                    internal_note: str = "", organization: Organization | None = None, member: Member | None = None,
-                   original: Request | None = None, referred_to: str = "", public: bool | None = None) -> Request:
-    """Make ``action`` on ``request`` as staff or as the member it is assigned to: accept (the
-    deadline starts), assign (to an organisation or a member), start, resolve (with a reply to the
+                   team: ServiceTeam | None = None, original: Request | None = None, referred_to: str = "",
+                   public: bool | None = None) -> Request:
+    """Make ``action`` on ``request`` as staff or as an assignee: accept (the deadline starts),
+    assign (to an organisation, a member or a service team), start, resolve (with a reply to the
     resident), mark as a duplicate of ``original`` (which takes over its followers), refer
     elsewhere, withdraw on the resident's word, or add a note."""
     kind = _kind(actor, request, action)
@@ -254,8 +256,9 @@ def request_change(*, actor, request: Request, action: str, version: int | None 
             request.public = request.public and public
             fields.append("public")
     elif action == Action.ASSIGN:
-        fields += _assign(actor, request, organization, member)
-        data = {"organization": organization.code if organization else "", "member": member.pk if member else None}
+        fields += _assign(actor, request, organization, member, team)
+        data = {"organization": organization.code if organization else "", "member": member.pk if member else None,
+                "team": team.pk if team else None}
     elif action == Action.RESOLVE:
         if not public_note:
             raise ValidationError({"public_note": _("Tell the resident what was done.")})
@@ -299,26 +302,35 @@ def request_change(*, actor, request: Request, action: str, version: int | None 
     return request
 
 
-def _assign(actor, request: Request, organization: Organization | None, member: Member | None) -> list[str]:
-    if (organization is None) == (member is None):
-        raise ValidationError({"organization": _("Assign to one organisation or one member.")})
+def _assign(actor, request: Request, organization: Organization | None, member: Member | None,
+            team: ServiceTeam | None) -> list[str]:
+    if sum(chosen is not None for chosen in (organization, member, team)) != 1:
+        raise ValidationError({"organization": _("Assign to one organisation, one member or one service team.")})
+    request.assigned_org = request.assigned_member = request.assigned_team = None
+    request.assigned_path = ""
+    link = reverse("requests:detail", args=[request.pk])
     if organization is not None:
         if organization.is_dissolved or not has_permission(actor, Permission.HANDLE_REQUESTS, organization.path):
             raise ValidationError({"organization": _("Choose a live organisation within your own.")})
-        request.assigned_org, request.assigned_member = organization, None
-        request.assigned_path = organization.path
-        core_services.notify(selectors.handlers_at(organization), notifications.ASSIGNED_TO_ORGANIZATION,
-                             reverse("requests:detail", args=[request.pk]), number=request.pk,
-                             category=request.category.name, org=organization.name)
-    else:
+        request.assigned_org, request.assigned_path = organization, organization.path
+        core_services.notify(selectors.handlers_at(organization), notifications.ASSIGNED_TO_ORGANIZATION, link,
+                             number=request.pk, category=request.category.name, org=organization.name)
+    elif member is not None:
         if member.left_on is not None or not has_permission(actor, Permission.VIEW_MEMBERS, member.org_path):
             raise ValidationError({"member": _("Choose a current member within your organisation.")})
-        request.assigned_member, request.assigned_org, request.assigned_path = member, None, ""
+        request.assigned_member = member
         if member.account_id:
-            core_services.notify([member.account], notifications.ASSIGNED_TO_YOU,
-                                 reverse("requests:detail", args=[request.pk]), number=request.pk,
+            core_services.notify([member.account], notifications.ASSIGNED_TO_YOU, link, number=request.pk,
                                  category=request.category.name)
-    return ["assigned_org", "assigned_member", "assigned_path"]
+    else:
+        if team.disbanded_on is not None or not has_permission(actor, Permission.HANDLE_REQUESTS, team.org_path):
+            raise ValidationError({"team": _("Choose an active service team within your organisation.")})
+        # The team's organisation oversees its work, so its staff see the request as well.
+        request.assigned_team, request.assigned_path = team, team.org_path
+        if team.leader_id and team.leader.account_id:
+            core_services.notify([team.leader.account], notifications.ASSIGNED_TO_TEAM, link, number=request.pk,
+                                 category=request.category.name, team=team.name)
+    return ["assigned_org", "assigned_member", "assigned_team", "assigned_path"]
 
 
 def _original(actor, request: Request, original: Request | None) -> Request:

@@ -53,6 +53,12 @@ def team_for(user, pk: int) -> ServiceTeam:
     return service_scope(user).get_or_404(ServiceTeam.objects.select_related("organization", "leader"), pk=pk)
 
 
+def teams_served_by(member: Member) -> QuerySet:
+    """The keys of the teams ``member`` belongs to now (a leader is always one of them): the
+    requests assigned to those teams are the member's to work on."""
+    return TeamMembership.objects.filter(member=member, left_on__isnull=True).values("team_id")
+
+
 def team_people(team: ServiceTeam, *, current: bool = True) -> QuerySet:
     people = team.memberships.select_related("member", "volunteer").order_by("volunteer_id", "joined_on", "pk")
     return people.filter(left_on__isnull=True) if current else people

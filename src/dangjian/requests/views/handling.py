@@ -52,7 +52,8 @@ def organization(request, code):
     name = chosen.get("list") or "overdue"
     rows = selectors.request_list(request.user, organization, name, today=today, state=chosen.get("state"),
                                   category=chosen.get("category"), after=paging.after(request))
-    page = paging.page_context(request, rows.select_related("category", "grid", "assigned_org", "assigned_member"))
+    page = paging.page_context(request, rows.select_related("category", "grid", "assigned_org", "assigned_member",
+                                                            "assigned_team"))
     counts = {key: queryset.count() for key, queryset in lists.items()}
     return render(request, "requests/organization.html", {
         "org": organization, "breadcrumbs": org_selectors.breadcrumbs(request.user, organization),
@@ -111,6 +112,7 @@ def _detail(request, filed, **extra):
         "timeline": selectors.timeline_for(request.user, filed, kinds),
         "actions": [(action, rules.Action(action).label) for action in actions], "staff": staff,
         "templates": selectors.reply_templates(filed.category) if actions else [],
+        "teams": selectors.teams_to_assign(request.user, filed) if rules.Action.ASSIGN in actions else [],
         "may_reveal": has_permission(request.user, Permission.REVEAL_PERSONAL, filed.org_path),
         "duplicates": filed.duplicates.all(), "org": filed.organization,
         "projects": project_selectors.projects_of_request(request.user, filed),
@@ -131,6 +133,7 @@ def change(request, pk):
                 public_note=data["public_note"], internal_note=data["internal_note"],
                 organization=selectors.assignable_organization(request.user, data["organization"]),
                 member=selectors.current_member(request.user, data["member"]),
+                team=selectors.assignable_team(request.user, data["team"]),
                 original=selectors.original_request(request.user, data["original"]),
                 referred_to=data["referred_to"], public=data["public"] if data["action"] == rules.Action.ACCEPT else None)
         except ValidationError as error:
