@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dangjian.core import crypto, identity
 from dangjian.core.fields import PathField
@@ -241,7 +242,8 @@ class ProjectUpdate(models.Model):
     occurred_on = models.DateField(_("date"), default=timezone.localdate)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                               related_name="+", verbose_name=_("account"))
-    action = models.CharField(_("action"), max_length=16, choices=[("propose", _("Proposed")), *Action.choices])
+    action = models.CharField(_("action"), max_length=16,
+                              choices=[("propose", pgettext_lazy("project action", "Proposed")), *Action.choices])
     from_state = models.CharField(max_length=16, choices=State.choices, blank=True)
     to_state = models.CharField(max_length=16, choices=State.choices)
     note = models.TextField(_("note"), max_length=2000, blank=True)

@@ -63,8 +63,12 @@ class RollForm(forms.Form):
 
     def __init__(self, *args, members=(), volunteers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["members"].choices = [(member.pk, member.name) for member in members]
-        self.fields["volunteers"].choices = [(volunteer.pk, volunteer.name) for volunteer in volunteers]
+        # The lists offer those signed up; with no one signed up, an empty heading would only puzzle.
+        for name, people in (("members", members), ("volunteers", volunteers)):
+            if people:
+                self.fields[name].choices = [(person.pk, person.name) for person in people]
+            else:
+                del self.fields[name]
 
 
 class StatisticsForm(forms.Form):

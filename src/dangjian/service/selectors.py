@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 
 from dangjian.accounts.roles import Permission
@@ -145,8 +145,12 @@ def _open_to(member: Member) -> Q:
 
 
 def open_activities(member: Member, *, now: dt.datetime) -> QuerySet:
-    """Activities the member may still sign up for, soonest first."""
-    return (Activity.objects.filter(_open_to(member), cancelled_at__isnull=True, starts_at__gt=now)
+    """Activities the member may still sign up for, soonest first, without those they signed up
+    for (listed apart) or checked in at already (a walk-in needs no sign-up)."""
+    signed = SignUp.objects.filter(activity=OuterRef("pk"), member=member, withdrawn_at__isnull=True)
+    present = CheckIn.objects.filter(activity=OuterRef("pk"), member=member)
+    return (Activity.objects.filter(_open_to(member), ~Exists(signed), ~Exists(present), cancelled_at__isnull=True,
+                                    starts_at__gt=now)
             .filter(Q(signup_until__isnull=True) | Q(signup_until__gt=now))
             .select_related("team", "organization").order_by("starts_at", "pk"))
 

@@ -331,7 +331,7 @@ def activity_roll(request, pk):
                     volunteers=[row.volunteer for row in signups if row.volunteer_id])
     if form.is_valid():
         data = form.cleaned_data
-        members = selectors.members_for(request.user, data["members"])
+        members = selectors.members_for(request.user, data.get("members", []))
         try:
             if data["extra_member"]:
                 extra = selectors.member_for(request.user, data["extra_member"])
@@ -341,7 +341,7 @@ def activity_roll(request, pk):
                 members.append(extra)
             recorded = services.roll_record(
                 actor=request.user, activity=found, members=members, hours=data["hours"],
-                volunteers=selectors.volunteers_named(request.user, data["volunteers"]))
+                volunteers=selectors.volunteers_named(request.user, data.get("volunteers", [])))
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -406,10 +406,13 @@ def mine_activity(request, pk):
         else:
             messages.success(request, _("You have signed up.") if action == "signup" else _("Sign-up withdrawn."))
         return redirect("service:mine_activity", pk=found.pk)
+    now = timezone.now()
     return render(request, "service/mine_activity.html", {
         "activity": found, "signed_up": selectors.signed_up(found, member),
         "check_in": selectors.check_in_of(found, member),
-        "open": timezone.now() < found.signup_closes_at and not found.is_cancelled})
+        "open": now < found.signup_closes_at and not found.is_cancelled,
+        "checking_in": rules.check_in_refusal(now, found.starts_at, found.ends_at, selectors.check_in_opens_before(),
+                                              found.is_cancelled) is None})
 
 
 @login_required
