@@ -140,7 +140,7 @@ class CouncilForm(StepForm):
     minutes = forms.CharField(label=_("Minutes"), max_length=4000, required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
     jury_passed = forms.TypedChoiceField(label=_("Jury's decision (instead of a vote)"), required=False,
-                                         choices=[("", "—"), ("yes", _("Passed")), ("no", _("Rejected"))],
+                                         choices=[("", "—"), ("yes", _("Passed")), ("no", pgettext_lazy("jury", "Rejected"))],
                                          coerce=lambda value: value == "yes", empty_value=None)
     note = note()
 

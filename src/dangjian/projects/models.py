@@ -154,7 +154,7 @@ class MicroProject(models.Model):
     spent = models.DecimalField(_("spent (yuan)"), default=0, **MONEY)
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     # Acceptance (验收) and evaluation (评价)
-    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    accepted_on = models.DateField(pgettext_lazy("micro-project", "accepted on"), null=True, blank=True)
     acceptance_record = models.TextField(_("acceptance record"), max_length=4000, blank=True)
     signatories = models.CharField(_("signatories"), max_length=300, blank=True)
     surveyed = models.PositiveIntegerField(_("residents surveyed"), null=True, blank=True)
@@ -207,7 +207,7 @@ class Milestone(models.Model):
     title = models.CharField(_("milestone"), max_length=100)
     weight = models.PositiveSmallIntegerField(_("weight"), default=1)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    due_on = models.DateField(_("due on"), null=True, blank=True)
+    due_on = models.DateField(pgettext_lazy("milestone", "due on"), null=True, blank=True)
     done_on = models.DateField(_("done on"), null=True, blank=True)
 
     class Meta:

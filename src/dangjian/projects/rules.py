@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from dangjian.core.calendar import WorkingDays
 
@@ -28,9 +28,9 @@ class State(models.TextChoices):
     REJECTED = "rejected", gettext_lazy("Rejected by the council")
     NOTICE = "public_notice", gettext_lazy("On public notice")
     APPROVED = "approved", gettext_lazy("Approved")
-    IN_PROGRESS = "in_progress", gettext_lazy("In progress")
+    IN_PROGRESS = "in_progress", pgettext_lazy("micro-project", "In progress")
     COMPLETED = "completed", gettext_lazy("Completed")
-    ACCEPTED = "accepted", gettext_lazy("Accepted")
+    ACCEPTED = "accepted", pgettext_lazy("micro-project", "Accepted")
     EVALUATED = "evaluated", gettext_lazy("Evaluated by residents")
     CANCELLED = "cancelled", gettext_lazy("Cancelled")
 
