@@ -194,6 +194,9 @@ def test_statistics_and_funding_pages(staff, tree):
     assert stats.context["figures"]["collected"] == 2 and stats.context["figures"]["screened_out"] == 1
     assert stats.context["now"]["in_progress"] == 1
     assert staff.get(reverse("projects:statistics", args=[tree.street_a.code]), {"first": "x"}).status_code == 200
+    reversed_months = staff.get(reverse("projects:statistics", args=[tree.street_a.code]),
+                                {"first": "2026-05", "last": "2026-01"})
+    assert reversed_months.status_code == 200 and reversed_months.context["form"].errors["last"]
     funding = staff.get(reverse("projects:funding", args=[tree.street_a.code]))
     entry = funding.context["report"][0]
     assert entry["projects"] == [project] and entry["approved"] == Decimal("180000.00")

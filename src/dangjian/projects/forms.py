@@ -224,10 +224,5 @@ class TrackForm(forms.Form):
     code = forms.CharField(label=_("Tracking code"), max_length=30)
 
 
-class StatisticsForm(forms.Form):
-    first = day(_("From the month of"), required=False)
-    last = day(_("to the month of"), required=False)
-
-
 class YearForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100, required=False)

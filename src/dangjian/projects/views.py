@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.roles import Permission
 from dangjian.core import paging
-from dangjian.core.forms import apply_errors
+from dangjian.core.forms import MonthRangeForm, apply_errors
 from dangjian.core.scope import has_permission
 from dangjian.members.selectors.own import own_member
 from dangjian.orgs import selectors as org_selectors
@@ -31,7 +31,6 @@ from dangjian.projects.forms import (
     ListItemForm,
     PresetForm,
     ProposalForm,
-    StatisticsForm,
     YearForm,
 )
 from dangjian.projects.models import FundingSource, ListItem, Source
@@ -182,20 +181,12 @@ def reveal_phone(request, pk):
                    or _("none given"))
 
 
-def _months(form) -> tuple:
-    today = timezone.localdate()
-    first, last = today.replace(month=1, day=1), today
-    if form.is_valid():
-        first, last = form.cleaned_data["first"] or first, form.cleaned_data["last"] or last
-    return first, last
-
-
 @login_required
 @require_GET
 def statistics(request, code):
     organization = _organization(request, code)
-    form = StatisticsForm(request.GET or None)
-    first, last = _months(form)
+    form = MonthRangeForm(request.GET or None)
+    first, last = form.months()
     return render(request, "projects/statistics.html", {
         "org": organization, "breadcrumbs": org_selectors.breadcrumbs(request.user, organization), "form": form,
         "first": first, "last": last, **statistics_of(organization, first, last)})

@@ -192,16 +192,3 @@ class ListFilterForm(forms.Form):
     state = forms.ChoiceField(label=_("State"), choices=[("", _("Any")), *rules.State.choices], required=False)
     category = forms.ModelChoiceField(label=pgettext_lazy("request", "Category"), queryset=Category.objects.all(), required=False,
                                       empty_label=_("Any"))
-
-
-class StatisticsForm(forms.Form):
-    first = forms.DateField(label=_("From month"), required=False, widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-                            input_formats=["%Y-%m", "%Y-%m-%d"])
-    last = forms.DateField(label=_("To month"), required=False, widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
-                           input_formats=["%Y-%m", "%Y-%m-%d"])
-
-    def clean(self):
-        data = super().clean()
-        if data.get("first") and data.get("last") and data["first"] > data["last"]:
-            self.add_error("last", _("The last month comes after the first."))
-        return data

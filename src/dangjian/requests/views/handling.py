@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.roles import Permission
 from dangjian.core import paging, uploads
-from dangjian.core.forms import apply_errors
+from dangjian.core.forms import MonthRangeForm, apply_errors
 from dangjian.core.scope import has_permission
 from dangjian.members.selectors.own import own_member
 from dangjian.orgs import counts as org_counts
@@ -22,7 +22,7 @@ from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
 from dangjian.projects import selectors as project_selectors
 from dangjian.requests import rules, selectors, services, tally
-from dangjian.requests.forms import ChangeForm, ListFilterForm, RequestForm, StatisticsForm
+from dangjian.requests.forms import ChangeForm, ListFilterForm, RequestForm
 from dangjian.requests.models import Source
 from dangjian.requests.views import common
 from dangjian.requests.views.public import places_for
@@ -177,10 +177,8 @@ def reveal_phone(request, pk):
 def statistics(request, code):
     organization = common.organization(request, code)
     today = timezone.localdate()
-    form = StatisticsForm(request.GET or None)
-    first, last = today.replace(month=1, day=1), today
-    if form.is_valid():
-        first, last = form.cleaned_data["first"] or first, form.cleaned_data["last"] or last
+    form = MonthRangeForm(request.GET or None)
+    first, last = form.months()
     figures = tally.figures(organization, first, last)
     now = selectors.open_counts(request.user, organization, today=today)
     return render(request, "requests/statistics.html", {
