@@ -1,4 +1,6 @@
+import datetime as dt
 import random
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +20,12 @@ from dangjian.orgs import counts as rollup
 from dangjian.orgs import services
 from dangjian.orgs.models import Building, Grid, Organization, OrgCounts
 from dangjian.orgs.rules import Kind, Level
+from dangjian.projects import tally as project_tally
+from dangjian.projects.models import ProjectTally
+from dangjian.requests import tally as request_tally
+from dangjian.requests.models import RequestTally, ResolutionDays
+from dangjian.service import tally as service_tally
+from dangjian.service.models import ServiceTally
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -243,6 +251,32 @@ def test_move_shifts_counts_from_old_ancestors_to_new(tree, make_user):
     assert rollup.rebuild() == Organization.objects.count()
     assert _counts(tree.community_b) == {field: before["community_b"][field] + moved_totals[field]
                                          for field in OrgCounts.FIELDS}
+
+
+def test_move_carries_every_monthly_roll_up_to_the_new_ancestors(tree, make_user):
+    admin = make_user(Role.ORG_ADMIN, tree.district)
+    day, month = dt.date(2026, 3, 10), dt.date(2026, 3, 1)
+    request_tally.add(tree.grid_a.path, day, received=3)
+    request_tally.add(tree.community_a.path, day, received=1)
+    request_tally.add_resolution(tree.grid_a.path, day, 4)
+    service_tally.add(tree.grid_a.path, day, participations=5)
+    project_tally.add(tree.grid_a.path, day, collected=2, amount_collected=Decimal("1500.50"))
+    assert {model for model, _key, _counted in rollup.monthly_rollups()} == {
+        RequestTally, ResolutionDays, ServiceTally, ProjectTally}
+    services.organization_move(actor=admin, organization=_fresh(tree.grid_a), new_parent=_fresh(tree.community_b))
+
+    def of(model, organization, field, **key):
+        return model.objects.filter(organization=organization, month=month, **key).values_list(
+            field, flat=True).first() or 0
+
+    expected = {"grid_a": 3, "community_a": 1, "street_a": 1, "community_b": 3, "street_b": 3, "district": 4}
+    assert {name: of(RequestTally, getattr(tree, name), "received") for name in expected} == expected
+    assert of(ResolutionDays, tree.street_a, "count", days=4) == 0
+    assert of(ResolutionDays, tree.street_b, "count", days=4) == 1
+    assert of(ServiceTally, tree.street_a, "participations") == 0
+    assert of(ServiceTally, tree.street_b, "participations") == 5
+    assert of(ProjectTally, tree.community_b, "amount_collected") == Decimal("1500.50")
+    assert of(ProjectTally, tree.district, "collected") == 2
 
 
 def test_move_is_audited(tree, street_admin):

@@ -54,6 +54,40 @@ def add_monthly(model, path: str, day, *, ids: list[int] | None = None, **deltas
     model.objects.filter(organization_id__in=ids, month=month).update(**changes)
 
 
+def monthly_rollups() -> list[tuple]:
+    """Every monthly roll-up, as (model, key fields besides the organisation, counted fields):
+    a table with a row per organisation and month (and maybe more, like a histogram's bucket)
+    under a unique constraint that starts with ``organization`` and ``month``. Found by that shape,
+    so that a new app's roll-up is never forgotten when an organisation moves."""
+    from django.apps import apps
+    from django.db.models import UniqueConstraint
+
+    found = []
+    for model in apps.get_models():
+        for constraint in model._meta.constraints:
+            if isinstance(constraint, UniqueConstraint) and list(constraint.fields[:2]) == ["organization", "month"]:
+                key = tuple(constraint.fields[1:])
+                counted = tuple(field.name for field in model._meta.concrete_fields
+                                if not field.primary_key and field.name not in ("organization", *key))
+                found.append((model, key, counted))
+    return found
+
+
+def move_monthly(organization_id: int, old_ancestor_ids: list[int], new_ancestor_ids: list[int]) -> None:
+    """Carry an organisation's monthly roll-ups (which already count its whole subtree) from the
+    ancestors it left to those it joined; the ancestors both share are left as they are."""
+    leaving = [pk for pk in old_ancestor_ids if pk not in new_ancestor_ids]
+    joining = [pk for pk in new_ancestor_ids if pk not in old_ancestor_ids]
+    for model, key, counted in monthly_rollups():
+        for row in model.objects.filter(organization_id=organization_id).values(*key, *counted):
+            where = {field: row[field] for field in key}
+            model.objects.bulk_create([model(organization_id=pk, **where) for pk in joining], ignore_conflicts=True)
+            model.objects.filter(organization_id__in=leaving, **where).update(
+                **{field: F(field) - row[field] for field in counted})
+            model.objects.filter(organization_id__in=joining, **where).update(
+                **{field: F(field) + row[field] for field in counted})
+
+
 def subtree_totals(organization_id: int) -> dict[str, int]:
     """The roll-up row of one organisation. Dashboards call this for every node they show, so
     it is one primary-key lookup in plain SQL, without the ORM's per-query cost."""

@@ -183,6 +183,7 @@ def organization_move(*, actor, organization: Organization, new_parent: Organiza
 
     totals = rollup.subtree_totals(organization.pk)
     rollup.adjust(old_parent.path, **{field: -value for field, value in totals.items()})
+    old_ancestors = rollup.ancestor_ids(old_parent.path)
     old_path = organization.path
     Organization.objects.move(organization, new_parent, "last-child")
     organization.refresh_from_db()
@@ -192,6 +193,7 @@ def organization_move(*, actor, organization: Organization, new_parent: Organiza
     organization.save(update_fields=["path"])
     _rewrite_copied_paths(old_path, organization.path)
     rollup.adjust(new_parent.path, **totals)
+    rollup.move_monthly(organization.pk, old_ancestors, rollup.ancestor_ids(new_parent.path))
     audit.record(
         AuditAction.MOVE, actor=actor, obj=organization, org_path=organization.path,
         changes={"parent": [old_parent.code, new_parent.code], "path": [old_path, organization.path]},
