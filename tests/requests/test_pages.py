@@ -159,6 +159,19 @@ def test_staff_assign_to_a_service_team_of_the_community_on_the_page(client, tre
     assert 'data-act="start"' in client.get(reverse("requests:detail", args=[filed.pk])).content.decode()
 
 
+def test_staff_who_manage_projects_propose_one_from_the_request(client, tree, make_user, category):
+    filed, _code = factories.make_request(tree.grid_a.grid, category=category)
+    address = reverse("requests:detail", args=[filed.pk])
+    client.force_login(make_user(Role.CLERK, tree.community_a))
+    page = client.get(address).content.decode()
+    link = f'{reverse("projects:propose", args=[tree.community_a.code])}?requests={filed.pk}'
+    assert link in page
+    proposal = client.get(link)
+    assert proposal.status_code == 200 and proposal.context["form"]["requests"].value() == str(filed.pk)
+    client.force_login(make_user(Role.VIEWER, tree.community_a))
+    assert 'data-action="propose-project"' not in client.get(address).content.decode()
+
+
 def test_revealing_the_phone_is_audited(client, tree, make_user, category):
     secretary = make_user(Role.SECRETARY, tree.grid_a)
     client.force_login(secretary)

@@ -637,10 +637,12 @@ def test_the_team_to_assign_is_found_within_the_handlers_scope_and_offered_from_
             selectors.assignable_team(people.clerk, number)
         assert "team" in raised.value.message_dict
     request, _code = filed(tree)
-    assert list(selectors.teams_to_assign(people.community, request)) == [community_team, team.team]
-    assert list(selectors.teams_to_assign(people.clerk, request)) == [team.team]
+    community = selectors.community_of(request)
+    assert community == tree.community_a
+    assert list(selectors.teams_to_assign(people.community, request, community)) == [community_team, team.team]
+    assert list(selectors.teams_to_assign(people.clerk, request, community)) == [team.team]
     service_services.team_disband(actor=None, team=community_team)
-    assert list(selectors.teams_to_assign(people.community, request)) == [team.team]
+    assert list(selectors.teams_to_assign(people.community, request, community)) == [team.team]
 
 
 # --- two changes at once ------------------------------------------------------------------------

@@ -167,11 +167,14 @@ def assignable_team(user, number: int | None) -> ServiceTeam | None:
     return found
 
 
-def teams_to_assign(user, request: Request) -> QuerySet:
-    """The live service teams of the request's community (its own and its grids'), where
+def community_of(request: Request) -> Organization | None:
+    """The community the request's place lies in (None for a place above any community)."""
+    return Organization.objects.filter(path__in=prefixes(request.org_path), level=Level.COMMUNITY).first()
+
+
+def teams_to_assign(user, request: Request, community: Organization | None) -> QuerySet:
+    """The live service teams of the request's ``community`` (its own and its grids'), where
     ``user`` handles requests: the choice offered on the request's page."""
-    community = (Organization.objects.filter(path__in=prefixes(request.org_path),
-                                             level=Level.COMMUNITY).first())
     if community is None:
         return ServiceTeam.objects.none()
     end = community.path + PATH_END

@@ -107,12 +107,16 @@ def _detail(request, filed, **extra):
     kinds = selectors.actor_kinds(request.user, filed)
     actions = rules.actions_for(filed.state, kinds)
     staff = rules.Actor.STAFF in kinds
+    community = selectors.community_of(filed)
     return render(request, "requests/detail.html", {**extra,
         "filed": filed, "light": rules.light_of(filed, timezone.localdate()),
         "timeline": selectors.timeline_for(request.user, filed, kinds),
         "actions": [(action, rules.Action(action).label) for action in actions], "staff": staff,
         "templates": selectors.reply_templates(filed.category) if actions else [],
-        "teams": selectors.teams_to_assign(request.user, filed) if rules.Action.ASSIGN in actions else [],
+        "teams": selectors.teams_to_assign(request.user, filed, community)
+        if rules.Action.ASSIGN in actions else [],
+        "propose_in": community if community and has_permission(
+            request.user, Permission.MANAGE_PROJECTS, community.path) else None,
         "may_reveal": has_permission(request.user, Permission.REVEAL_PERSONAL, filed.org_path),
         "duplicates": filed.duplicates.all(), "org": filed.organization,
         "projects": project_selectors.projects_of_request(request.user, filed),
