@@ -776,7 +776,7 @@ class _RequestRows:
             org, member = self.world.assignee(request.plan, step)
             request.assigned_org, request.assigned_path = (org.pk, org.path) if org else (None, "")
             request.assigned_member = member
-            data = {"organization": org.code if org else "", "member": member}
+            data = {"organization": org.code if org else "", "member": member, "team": None}
         elif action == Action.RESOLVE:
             request.resolved_at = step.at
             data = {"days": (day - request.plan.received_at.date()).days,
