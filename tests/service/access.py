@@ -84,6 +84,17 @@ def _team_person(address: Callable[[int, int], str]) -> Callable[[Case], str]:
     return url
 
 
+def _checked_in(address: Callable[[int, int], str]) -> Callable[[Case], str]:
+    """The address of a volunteer's check-in, on the roll of an activity of the case's community."""
+    def url(case: Case) -> str:
+        from dangjian.service import services
+
+        activity = happening(make_activity(case.org("community")))
+        check_in, = services.roll_record(actor=None, activity=activity, volunteers=[make_volunteer(case.org("community"))])
+        return address(activity.pk, check_in.pk)
+    return url
+
+
 def _with_member(address: Callable[[int], str]) -> Callable[[Case], str]:
     """The address of a team with a member in it (for appointing them leader), named by the payload."""
     def url(case: Case) -> str:
@@ -129,6 +140,7 @@ ENTRIES: dict[str, Access] = {
     "service:organization": Access(("GET",), VIEW, page("service:organization", "community"), ok(get=200),
                                    view=VIEW),
     "service:statistics": Access(("GET",), VIEW, page("service:statistics", "community"), ok(get=200), view=VIEW),
+    "service:teams": Access(("GET",), VIEW, page("service:teams", "community"), ok(get=200), view=VIEW),
     "service:volunteers": Access(("GET",), VIEW, page("service:volunteers", "community"), ok(get=200), view=VIEW),
     "service:volunteer_new": Access(
         ("GET", "POST"), MANAGE, page("service:volunteer_new", "community"), ok(get=200, post=302), writes=True, view=VIEW,
@@ -145,6 +157,9 @@ ENTRIES: dict[str, Access] = {
         ("POST",), MANAGE, _team(lambda pk: reverse("service:team_people", args=[pk])), ok(post=302), writes=True, view=VIEW,
         payload=lambda case: {"action": "add", "volunteer": _volunteer_of(case), "normal": "weekends",
                               "emergency": "same_day"}),
+    "service:team_availability": Access(
+        ("GET", "POST"), MANAGE, _team_person(lambda pk, person: reverse("service:team_availability", args=[pk, person])),
+        ok(get=200, post=302), view=VIEW, writes=True, payload=lambda case: {"normal": "evenings", "emergency": "30_minutes"}),
     "service:activity_new": Access(
         ("GET", "POST"), MANAGE, page("service:activity_new", "community"), ok(get=200, post=302), writes=True, view=VIEW,
         payload=_activity_form),
@@ -162,6 +177,9 @@ ENTRIES: dict[str, Access] = {
     "service:activity_roll": Access(
         ("POST",), MANAGE, _happening(lambda pk: reverse("service:activity_roll", args=[pk])), ok(post=302),
         view=VIEW, writes=True, payload=lambda case: {"extra_member": _member_in(case), "hours": "1.5"}),
+    "service:check_in_remove": Access(
+        ("POST",), MANAGE, _checked_in(lambda pk, row: reverse("service:check_in_remove", args=[pk, row])), ok(post=302),
+        view=VIEW, writes=True, payload=lambda case: {"reason": "误勾选"}),
     "service:mine": Access(("GET",), AUTHENTICATED, _own(lambda case: reverse("service:mine")), ok(get=200)),
     "service:mine_activity": Access(
         ("GET", "POST"), AUTHENTICATED,
@@ -188,6 +206,9 @@ ENTRIES: dict[str, Access] = {
     "dangjian_service_api_remove_team_person": Access(
         ("POST",), MANAGE, _team_person(lambda pk, person: f"{API}/teams/{pk}/people/{person}/leave"), ok(post=200),
         view=VIEW, writes=True, api=True),
+    "dangjian_service_api_change_team_person": Access(
+        ("PATCH",), MANAGE, _team_person(lambda pk, person: f"{API}/teams/{pk}/people/{person}"), ok(patch=200), view=VIEW,
+        writes=True, api=True, payload=lambda case: {"normal": "evenings", "emergency": "30_minutes"}),
     "dangjian_service_api_appoint_leader": Access(
         ("POST",), MANAGE, _with_member(lambda pk: f"{API}/teams/{pk}/leader"), ok(post=200), view=VIEW, writes=True, api=True,
         payload=_leader),
@@ -221,6 +242,9 @@ ENTRIES: dict[str, Access] = {
     "dangjian_service_api_record_roll": Access(
         ("POST",), MANAGE, _happening(lambda pk: f"{API}/activities/{pk}/roll"), ok(post=201), view=VIEW, writes=True, api=True,
         payload=lambda case: {"members": [_member_in(case)], "volunteers": [_volunteer_of(case)]}),
+    "dangjian_service_api_remove_check_in": Access(
+        ("POST",), MANAGE, _checked_in(lambda pk, row: f"{API}/activities/{pk}/check-ins/{row}/remove"), ok(post=200),
+        view=VIEW, writes=True, api=True, payload=lambda case: {"reason": "误勾选"}),
     "dangjian_service_api_check_in": Access(
         ("POST",), AUTHENTICATED, _own(lambda case: f"{API}/check-in"), ok(post=201), writes=True, api=True,
         payload=lambda case: {"token": _token(case)}),

@@ -93,12 +93,78 @@ def test_late_means_after_the_start_plus_the_tolerance(offset, tolerance):
         offset > tolerance)
 
 
+NOW = START - dt.timedelta(days=1)
+
+
 def test_activity_errors_name_each_field():
     end = START + dt.timedelta(hours=2)
-    assert rules.activity_errors(start=START, end=end, capacity=10, signup_until=None) == {}
-    assert set(rules.activity_errors(start=START, end=START, capacity=0, signup_until=end + dt.timedelta(1))) == {
-        "ends_at", "capacity", "signup_until"}
+    assert rules.activity_errors(start=START, end=end, capacity=10, signup_until=None, now=NOW) == {}
+    assert set(rules.activity_errors(start=START, end=START, capacity=0, signup_until=end + dt.timedelta(1),
+                                     now=NOW)) == {"ends_at", "capacity", "signup_until"}
     assert set(rules.activity_errors(start=START, end=START + dt.timedelta(days=8), capacity=10,
-                                     signup_until=None)) == {"ends_at"}
-    assert set(rules.activity_errors(start=None, end=None, capacity=None, signup_until=None)) == {
+                                     signup_until=None, now=NOW)) == {"ends_at"}
+    assert set(rules.activity_errors(start=None, end=None, capacity=None, signup_until=None, now=NOW)) == {
         "starts_at", "ends_at", "capacity"}
+    assert set(rules.activity_errors(start=START, end=end, capacity=10, signup_until=None,
+                                     now=START + dt.timedelta(minutes=1))) == {"starts_at"}
+
+
+def test_naive_times_are_refused_by_name_not_compared():
+    naive = START.replace(tzinfo=None)
+    errors = rules.activity_errors(start=naive, end=naive + dt.timedelta(hours=2), capacity=10,
+                                   signup_until=naive - dt.timedelta(hours=1), now=NOW)
+    assert set(errors) == {"starts_at", "ends_at", "signup_until"} and "+08:00" in str(errors["starts_at"])
+    errors = rules.activity_errors(start=START, end=naive + dt.timedelta(hours=2), capacity=10, signup_until=None,
+                                   now=NOW)
+    assert set(errors) == {"ends_at"}
+
+
+@pytest.mark.parametrize("start", [NOW + rules.MAX_AHEAD + dt.timedelta(minutes=1),
+                                   dt.datetime(9999, 12, 31, 20, 0, tzinfo=dt.UTC)])
+def test_a_start_more_than_two_years_ahead_is_refused(start):
+    errors = rules.activity_errors(start=start, end=start + dt.timedelta(hours=2), capacity=10, signup_until=None,
+                                   now=NOW)
+    assert set(errors) == {"starts_at"} and "730" in str(errors["starts_at"])
+    within = NOW + rules.MAX_AHEAD
+    assert rules.activity_errors(start=within, end=within + dt.timedelta(hours=2), capacity=10, signup_until=None,
+                                 now=NOW) == {}
+
+
+def test_sign_up_closes_at_most_two_years_before_the_start():
+    early = dt.datetime(1, 1, 1, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=14)))
+    errors = rules.activity_errors(start=START, end=START + dt.timedelta(hours=2), capacity=10, signup_until=early,
+                                   now=NOW)
+    assert set(errors) == {"signup_until"}
+
+
+# 07:00 to 10:00 in Shanghai is 23:00 to 02:00 UTC, across a UTC midnight: times as read from the database.
+MORNING_UTC = dt.datetime(2025, 6, 6, 23, 0, tzinfo=dt.UTC)
+
+
+def test_a_morning_given_in_utc_is_split_into_local_days():
+    assert rules.study_rules.day_parts(MORNING_UTC, MORNING_UTC + dt.timedelta(hours=3)) == [
+        (dt.date(2025, 6, 7), Decimal(3))]
+    assert rules.study_hours(MORNING_UTC, MORNING_UTC + dt.timedelta(hours=3)) == 4  # a half day, not 1 + 2
+    # 07:00 to 20:00 local: one day of 13 h, capped at 12 (not 1 h on one UTC day and 12 on the next).
+    assert rules.volunteer_hours(MORNING_UTC, MORNING_UTC + dt.timedelta(hours=13)) == 12
+    # A staff figure for a morning is bounded by one day's 12 h, not two.
+    assert rules.staff_hours_bound(MORNING_UTC, MORNING_UTC + dt.timedelta(hours=3)) == 12
+    with pytest.raises(rules.HoursRefused):
+        rules.checked_staff_hours(Decimal(13), MORNING_UTC, MORNING_UTC + dt.timedelta(hours=3))
+
+
+@pytest.mark.parametrize("figure", ["1e30", "-1e30", "NaN", "Infinity", "-Infinity", "1e-30", "96.1"])
+def test_a_staff_figure_far_out_of_range_is_refused_not_raised(figure):
+    week = (START, START + rules.MAX_DURATION)
+    with pytest.raises(rules.HoursRefused):
+        rules.checked_staff_hours(Decimal(figure), *week)
+    assert rules.checked_staff_hours(rules.MAX_STAFF_HOURS, START, START + rules.MAX_DURATION) == 96
+
+
+def test_time_and_study_are_fixed_once_someone_is_present():
+    before = {"starts_at": START, "ends_at": START + dt.timedelta(hours=2), "counts_as_study": False}
+    moved = {**before, "ends_at": START + dt.timedelta(hours=3), "counts_as_study": True}
+    assert rules.fixed_once_present_errors(present=0, before=before, after=moved) == {}
+    assert rules.fixed_once_present_errors(present=2, before=before, after=dict(before)) == {}
+    assert set(rules.fixed_once_present_errors(present=2, before=before, after=moved)) == {"ends_at",
+                                                                                           "counts_as_study"}

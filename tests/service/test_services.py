@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from dangjian.accounts.roles import Role
 from dangjian.core.models import AuditEvent
+from dangjian.members.models import Member
 from dangjian.members.selectors.own import own_member
+from dangjian.members.services import lifecycle as member_services
 from dangjian.service import selectors, services, tally
 from dangjian.service.models import Activity, CheckIn, ServiceTally, ServiceTeam, SignUp, TeamMembership, Volunteer
 from dangjian.study.models import StudyRecord
@@ -20,6 +22,22 @@ def state():
     """Everything the services write, to show that a refusal changed nothing."""
     return [list(model.objects.order_by("pk").values_list()) for model in (
         ServiceTeam, TeamMembership, Volunteer, Activity, SignUp, CheckIn, ServiceTally, StudyRecord, AuditEvent)]
+
+
+def tally_is_rebuilt() -> list:
+    """The roll-ups the services kept equal those rebuilt from the rows; returns the rows not zero."""
+    def nonzero():
+        return sorted(row for row in ServiceTally.objects.values_list("organization", "month", *ServiceTally.FIELDS)
+                      if any(row[2:]))
+    kept = nonzero()
+    tally.rebuild()
+    assert nonzero() == kept
+    return kept
+
+
+def moved_away(member, organization) -> None:
+    """``member``'s membership now lies in ``organization``, as a received transfer leaves it."""
+    Member.objects.filter(pk=member.pk).update(home_org=organization, org_path=organization.path)
 
 
 def refused(call, field=None, error=ValidationError):
@@ -111,6 +129,28 @@ def test_a_team_is_formed_joined_led_left_and_disbanded_with_its_counts(tree, cl
     assert not TeamMembership.objects.filter(left_on__isnull=True).exists()
 
 
+@pytest.mark.parametrize("departure", ["leave", "transfer_out"])
+def test_a_member_who_leaves_the_party_or_the_system_leaves_their_teams(tree, clerk, make_user, departure):
+    member = factories.make_member(tree.grid_a, name="李四")
+    teams = [make_team(tree.grid_a, name=name) for name in ("先锋队", "应急队")]
+    for team in teams:
+        services.team_add_person(actor=clerk, team=team, member=member)
+    services.team_appoint_leader(actor=clerk, team=teams[0], member=member)
+    branch_clerk = make_user(Role.CLERK, tree.grid_a)
+    today = timezone.localdate()
+    if departure == "leave":
+        member_services.leave(actor=branch_clerk, member=member, reason="death", on=today)
+    else:
+        member_services.transfer_send(actor=branch_clerk, member=member, reason="迁居外省", on=today,
+                                      outside_destination="外省某市", letter_number="组转字第1号")
+    assert not TeamMembership.objects.filter(member=member, left_on__isnull=True).exists()
+    assert ServiceTeam.objects.get(pk=teams[0].pk).leader is None
+    assert tally.figures(tree.city, today, today)["team_members"] == 0
+    assert tally_is_rebuilt()
+    assert AuditEvent.objects.filter(object_type="service.serviceteam", changes__team_person__member=member.pk,
+                                     changes__team_person__left_on=today.isoformat()).count() == 2
+
+
 def test_a_team_belongs_to_a_grid_or_community(tree, clerk):
     refused(lambda: services.team_save(actor=None, organization=tree.street_a, name="队", kind="pioneer"),
             "organization")
@@ -195,6 +235,20 @@ def test_capacity_cannot_drop_below_those_signed_up(tree, clerk, member_user):
 
 
 # --- check-in and hours ---------------------------------------------------------------------------
+
+def test_the_code_checks_in_those_the_activity_is_open_to_or_signed_up_for_it(tree, make_user):
+    activity = make_activity(tree.community_a)
+    user = make_user(None, tree.grid_b)
+    elsewhere = factories.make_member(tree.grid_b, name="外街道党员", account=user)
+    planned = {"starts_at": activity.starts_at, "ends_at": activity.ends_at}
+    happening(activity)
+    error = refused(lambda: services.check_in(actor=user, activity=activity), "activity")
+    assert "put you on the roll" in str(error) and tree.community_a.name in str(error)
+    Activity.objects.filter(pk=activity.pk).update(**planned)
+    activity.refresh_from_db()
+    services.signup(actor=make_user(Role.CLERK, tree.city), activity=activity, member=elsewhere)
+    assert services.check_in(actor=user, activity=happening(activity)).member == elsewhere
+
 
 def test_a_member_checks_in_by_code_once_and_is_credited_volunteer_and_study_hours(tree, member_user):
     activity = happening(make_activity(tree.community_a, hours=3, counts_as_study=True),
@@ -283,11 +337,7 @@ def test_the_rebuild_equals_the_counts_kept_by_the_services(tree, clerk, member_
                          hours=Decimal("1.5"))
     services.activity_cancel(actor=clerk, activity=make_activity(tree.community_a), reason="取消")
     make_activity(tree.community_a)
-    kept = sorted(ServiceTally.objects.values_list("organization", "month", *ServiceTally.FIELDS))
-    tally.rebuild()
-    rebuilt = sorted(ServiceTally.objects.values_list("organization", "month", *ServiceTally.FIELDS))
-    nonzero = lambda rows: [row for row in rows if any(row[2:])]  # noqa: E731
-    assert nonzero(rebuilt) == nonzero(kept) and nonzero(kept)
+    assert tally_is_rebuilt()
     # And both equal counting the rows directly.
     today = timezone.localdate()
     figures = tally.figures(tree.city, today.replace(month=1, day=1), today + dt.timedelta(days=40))
@@ -329,3 +379,218 @@ def test_sign_up_closes_at_capacity_when_many_sign_up_at_once(tree, make_user):
     assert sum(isinstance(result, SignUp) for result in results) == 3, results
     activity.refresh_from_db()
     assert activity.signed_up == 3 == SignUp.objects.filter(activity=activity, withdrawn_at__isnull=True).count()
+
+
+# --- local days, fixed times, bounds ----------------------------------------------------------------
+
+def _morning(tree, **fields) -> Activity:
+    """A study activity from 07:00 to 10:00 local time tomorrow, as read back from the database (in UTC)."""
+    start = timezone.localtime().replace(hour=7, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+    activity = services.activity_save(actor=None, organization=tree.community_a, title="晨读", place="党群服务中心",
+                                      starts_at=start, ends_at=start + dt.timedelta(hours=3), capacity=10,
+                                      counts_as_study=True, **fields)
+    return Activity.objects.get(pk=activity.pk)
+
+
+def test_a_morning_activity_credits_the_hours_of_its_local_day(tree, clerk, member_user):
+    activity = _morning(tree)
+    check_in = services.check_in(actor=member_user, activity=activity, now=activity.starts_at)
+    assert (check_in.hours, check_in.study_hours) == (3, 4)  # a half day, not 1 + 2 on two UTC days
+    assert check_in.on == timezone.localtime(activity.starts_at).date() == StudyRecord.objects.get().on
+    # A staff figure is bounded by the one local day's 12 hours, not by two UTC days'.
+    volunteer = make_volunteer(tree.community_a)
+    refused(lambda: services.roll_record(actor=clerk, activity=activity, volunteers=[volunteer], hours=Decimal(13),
+                                         now=activity.starts_at), "hours")
+    tally_is_rebuilt()
+
+
+def test_time_length_and_study_are_fixed_once_someone_is_present(tree, clerk, member_user):
+    activity = make_activity(tree.community_a, starts_in=dt.timedelta(minutes=20), hours=2)
+    services.check_in(actor=member_user, activity=activity)
+    same = {"actor": clerk, "activity": activity, "title": activity.title, "place": activity.place,
+            "starts_at": activity.starts_at, "ends_at": activity.ends_at, "capacity": activity.capacity}
+    for field, change in (("starts_at", {"starts_at": activity.starts_at + dt.timedelta(days=40),
+                                         "ends_at": activity.ends_at + dt.timedelta(days=40)}),
+                          ("ends_at", {"ends_at": activity.ends_at + dt.timedelta(hours=1)}),
+                          ("counts_as_study", {"counts_as_study": True})):
+        error = refused(lambda change=change: services.activity_save(**{**same, **change}), field)
+        assert "checked in" in str(error.message_dict[field])
+    services.activity_save(**{**same, "title": "改名的活动", "capacity": 30})
+    activity.refresh_from_db()
+    assert (activity.title, activity.capacity) == ("改名的活动", 30)
+    tally_is_rebuilt()
+
+
+def test_naive_or_far_off_times_are_refused_by_name(tree, clerk):
+    start = timezone.now() + dt.timedelta(days=1)
+    base = {"actor": clerk, "organization": tree.community_a, "title": "活动", "place": "广场", "capacity": 10}
+    naive = start.replace(tzinfo=None)
+    refused(lambda: services.activity_save(**base, starts_at=naive, ends_at=naive + dt.timedelta(hours=2)),
+            "starts_at")
+    far = dt.datetime(9999, 12, 31, 20, 0, tzinfo=dt.UTC)
+    refused(lambda: services.activity_save(**base, starts_at=far, ends_at=far + dt.timedelta(hours=2)), "starts_at")
+
+
+@pytest.mark.parametrize("hours", [Decimal("1e30"), Decimal("NaN"), Decimal("-Infinity")])
+def test_a_roll_figure_out_of_range_is_refused_not_raised(tree, clerk, hours):
+    activity = happening(make_activity(tree.community_a))
+    volunteer = make_volunteer(tree.community_a)
+    refused(lambda: services.roll_record(actor=clerk, activity=activity, volunteers=[volunteer], hours=hours), "hours")
+
+
+def test_impossible_numbers_name_nobody(tree, clerk):
+    assert selectors.members_for(clerk, [10**25, -(10**25), 0]) == []
+    assert selectors.volunteers_named(clerk, [10**25]) == []
+    assert selectors.member_for(clerk, 2**63) is None
+    error = refused(lambda: selectors.people_named(clerk, members=[10**25], volunteers=[2**64]))
+    assert set(error.message_dict) == {"members[0]", "volunteers[0]"} and str(10**25) in str(error)
+
+
+# --- locking against a cancellation ---------------------------------------------------------------
+
+def test_a_check_in_or_roll_reads_the_activity_as_it_is_now(tree, clerk, member_user):
+    """The page read the activity before a cancellation committed: the service reads it again, locked."""
+    activity = make_activity(tree.community_a)
+    stale = happening(activity)
+    services.activity_cancel(actor=clerk, activity=Activity.objects.get(pk=activity.pk), reason="台风")
+    assert not stale.is_cancelled
+    refused(lambda: services.check_in(actor=member_user, activity=stale), "activity")
+    refused(lambda: services.roll_record(actor=clerk, activity=stale, members=[own(member_user)]), "activity")
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_cancellation_and_a_check_in_at_once_never_both_win(tree, clerk, member_user):
+    for _round in range(4):
+        activity = happening(make_activity(tree.community_a))
+        results = at_once(lambda activity=activity: services.check_in(actor=member_user, activity=activity),
+                          lambda activity=activity: services.activity_cancel(actor=clerk, activity=activity,
+                                                                             reason="台风"))
+        activity.refresh_from_db()
+        assert sum(isinstance(result, ValidationError) for result in results) == 1, results
+        assert activity.is_cancelled != bool(activity.present)
+        assert activity.check_ins.count() == activity.present
+    tally_is_rebuilt()
+
+
+# --- withdrawing after moving away -------------------------------------------------------------------
+
+def test_a_member_who_moved_away_withdraws_their_own_sign_up(tree, member_user):
+    activity = make_activity(tree.community_a)
+    member = own(member_user)
+    services.signup(actor=member_user, activity=activity, member=member)
+    moved_away(member, tree.grid_b)
+    member.refresh_from_db()
+    other = make_activity(tree.community_a)
+    refused(lambda: services.signup(actor=member_user, activity=other, member=member), error=PermissionDenied)
+    services.withdraw(actor=member_user, activity=activity, member=member)
+    activity.refresh_from_db()
+    assert activity.signed_up == 0
+    refused(lambda: services.withdraw(actor=member_user, activity=activity, member=member), "person")
+
+
+def test_only_the_member_themself_or_staff_withdraw_a_sign_up(tree, member_user, make_user):
+    activity = make_activity(tree.community_a)
+    member = own(member_user)
+    services.signup(actor=member_user, activity=activity, member=member)
+    other = make_user(None, tree.grid_a)
+    factories.make_member(tree.grid_a, name="王五", account=other)
+    refused(lambda: services.withdraw(actor=other, activity=activity, member=member), error=PermissionDenied)
+
+
+# --- disbanding ----------------------------------------------------------------------------------------
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_removal_during_a_disbanding_is_taken_back_once(tree, clerk):
+    """One leaves while the team is disbanded: their row is locked by the removal until it commits,
+    after the disbanding counted the team's people, so the disbanding's update passes over it."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    team = make_team(tree.grid_a)
+    leaving = services.team_add_person(actor=clerk, team=team, member=factories.make_member(tree.grid_a, name="甲"))
+    services.team_add_person(actor=clerk, team=team, member=factories.make_member(tree.grid_a, name="乙"))
+    written, failures = threading.Event(), []
+
+    def remove():
+        try:
+            with transaction.atomic():
+                services.team_remove_person(actor=clerk, membership=leaving)
+                written.set()
+                time.sleep(1)
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            failures.append(error)
+        finally:
+            written.set()
+            connection.close()
+
+    thread = threading.Thread(target=remove)
+    thread.start()
+    written.wait(10)
+    services.team_disband(actor=clerk, team=team)
+    thread.join(10)
+    assert not failures
+    today = timezone.localdate()
+    assert tally.figures(tree.city, today, today)["team_members"] == 0
+    tally_is_rebuilt()
+
+
+# --- removing a check-in ---------------------------------------------------------------------------
+
+def test_a_check_in_recorded_by_mistake_is_removed_with_its_hours(tree, clerk, member_user, viewer):
+    activity = happening(make_activity(tree.community_a, hours=3, counts_as_study=True))
+    volunteer = make_volunteer(tree.community_a)
+    wrong, right = services.roll_record(actor=clerk, activity=activity, members=[own(member_user)],
+                                        volunteers=[volunteer])
+    assert StudyRecord.objects.filter(member=own(member_user)).exists()
+    refused(lambda: services.check_in_remove(actor=clerk, check_in=wrong, reason=" "), "reason")
+    refused(lambda: services.check_in_remove(actor=viewer, check_in=wrong, reason="误勾选"), error=PermissionDenied)
+    services.check_in_remove(actor=clerk, check_in=wrong, reason="误勾选")
+    activity.refresh_from_db()
+    assert activity.present == 1 and list(activity.check_ins.all()) == [right]
+    assert not StudyRecord.objects.exists()
+    assert AuditEvent.objects.filter(action="delete", changes__check_in__reason="误勾选").exists()
+    assert AuditEvent.objects.filter(action="delete", changes__study__reason="误勾选").exists()
+    refused(lambda: services.check_in_remove(actor=clerk, check_in=wrong, reason="again"), "check_in")
+    tally_is_rebuilt()
+    day = timezone.localtime(activity.starts_at).date()
+    figures = tally.figures(tree.city, day, day)
+    assert (figures["activities_held"], figures["participations"], figures["member_participations"],
+            figures["volunteer_hours"], figures["study_hours"]) == (1, 1, 0, 3, 0)
+    # The last one taken back, the activity was not held after all; the member may be checked in again.
+    services.check_in_remove(actor=clerk, check_in=right, reason="误勾选")
+    assert tally.figures(tree.city, day, day)["activities_held"] == 0
+    services.check_in(actor=member_user, activity=activity)
+    tally_is_rebuilt()
+
+
+# --- availability ----------------------------------------------------------------------------------
+
+def test_availability_changes_without_leaving_the_team(tree, clerk, viewer):
+    team = make_team(tree.grid_a)
+    person = services.team_add_person(actor=clerk, team=team, member=factories.make_member(tree.grid_a))
+    TeamMembership.objects.filter(pk=person.pk).update(joined_on=dt.date(2024, 3, 1))
+    refused(lambda: services.team_change_availability(actor=clerk, membership=person, normal="never",
+                                                      emergency="none"), "normal")
+    refused(lambda: services.team_change_availability(actor=viewer, membership=person, normal="evenings",
+                                                      emergency="none"), error=PermissionDenied)
+    services.team_change_availability(actor=clerk, membership=person, normal="evenings", emergency="30_minutes")
+    person.refresh_from_db()
+    assert (person.normal, person.emergency, person.joined_on, person.left_on) == (
+        "evenings", "30_minutes", dt.date(2024, 3, 1), None)
+    assert AuditEvent.objects.filter(changes__team_person__normal=["weekends", "evenings"]).exists()
+    services.team_remove_person(actor=clerk, membership=person)
+    refused(lambda: services.team_change_availability(actor=clerk, membership=person, normal="weekdays",
+                                                      emergency="none"), "person")
+
+
+# --- full activities ---------------------------------------------------------------------------------
+
+def test_a_full_activity_is_not_offered_for_sign_up(tree, clerk, member_user):
+    full = make_activity(tree.community_a, capacity=1)
+    services.signup(actor=clerk, activity=full, volunteer=make_volunteer(tree.community_a))
+    places = make_activity(tree.community_a, capacity=2)
+    assert list(selectors.open_activities(own(member_user), now=timezone.now())) == [places]

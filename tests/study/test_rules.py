@@ -57,3 +57,14 @@ def test_targets_are_32_and_56_and_progress_stops_at_100():
     assert rules.target_for(leader=False) == 32 and rules.target_for(leader=True) == 56
     assert {target.code: target.hours for target in rules.TARGETS} == {"member": 32, "leader": 56}
     assert rules.progress(Decimal(16), 32) == 50 and rules.progress(Decimal(80), 56) == 100
+
+
+def test_days_are_local_days_whatever_the_zone_given():
+    # 07:00 to 10:00 in Shanghai, as the database gives it back: in UTC, from 23:00 the day before.
+    start = dt.datetime(2025, 6, 6, 23, 0, tzinfo=dt.UTC)
+    assert rules.day_parts(start, start + dt.timedelta(hours=3)) == [(dt.date(2025, 6, 7), Decimal(3))]
+    assert rules.hours_for_span(start, start + dt.timedelta(hours=3)) == 4
+    # 22:00 to 02:00 local is 14:00 to 18:00 UTC, one UTC day but two local ones.
+    evening = dt.datetime(2025, 3, 1, 14, 0, tzinfo=dt.UTC)
+    assert rules.day_parts(evening, evening + dt.timedelta(hours=4)) == [
+        (dt.date(2025, 3, 1), Decimal(2)), (dt.date(2025, 3, 2), Decimal(2))]

@@ -1,8 +1,9 @@
 """Service teams, volunteers and activities: the teams and volunteers of an organisation, a team
-with its people, forming, changing and disbanding teams, people joining and leaving, the leader;
-activities with their sign-ups and check-ins, organising, changing and cancelling them, sign-up
-and withdrawal (a member for themself, staff for anyone), the staff roll, checking in with an
-activity's code, the statistics of a subtree, and a member's own service. An object outside the
+with its people, forming, changing and disbanding teams, people joining and leaving and their
+availability, the leader; activities with their sign-ups and check-ins, organising, changing and
+cancelling them, sign-up and withdrawal (a member for themself, staff for anyone), the staff roll
+and removing a check-in recorded by mistake, checking in with an activity's code, the statistics
+of a subtree, and a member's own service. An object outside the
 caller's scope is a 404; a visible one the caller may not change, a 403."""
 
 import datetime as dt
@@ -13,7 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from dangjian.accounts.roles import Permission
 from dangjian.core.paging import PAGE_SIZE, key_page
@@ -22,7 +23,7 @@ from dangjian.members.selectors.own import own_member
 from dangjian.orgs import counts as org_counts
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
-from dangjian.service import selectors, services, tally
+from dangjian.service import rules, selectors, services, tally
 from dangjian.service.models import Activity, CheckIn, EmergencyAvailability, NormalAvailability, TeamKind
 
 router = Router(tags=["service"])
@@ -94,6 +95,11 @@ class TeamPersonIn(PersonIn):
     emergency: EmergencyAvailability = EmergencyAvailability.SAME_DAY
 
 
+class AvailabilityIn(Schema):
+    normal: NormalAvailability
+    emergency: EmergencyAvailability
+
+
 class LeaderIn(Schema):
     member: int = Field(description="A Party member of the team, by key.")
 
@@ -137,6 +143,7 @@ class ActivityOut(Schema):
 
 
 class CheckInOut(Schema):
+    id: int = Field(description="The check-in's key (to remove one recorded by mistake).")
     person: PersonRef
     at: dt.datetime
     method: CheckIn.Method
@@ -169,10 +176,10 @@ class ActivityIn(Schema):
     title: str = Field(max_length=100)
     description: str = Field(default="", max_length=2000)
     place: str = Field(max_length=200)
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    capacity: int = Field(ge=1, le=10_000)
-    signup_until: dt.datetime | None = None
+    starts_at: AwareDatetime = Field(description="With its offset from UTC, such as 2025-06-07T09:00:00+08:00.")
+    ends_at: AwareDatetime
+    capacity: int = Field(ge=1, le=rules.MAX_CAPACITY)
+    signup_until: AwareDatetime | None = None
     counts_as_study: bool = False
 
 
@@ -180,21 +187,23 @@ class ActivityChangeIn(Schema):
     title: str = Field(max_length=100)
     description: str = Field(default="", max_length=2000)
     place: str = Field(max_length=200)
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    capacity: int = Field(ge=1, le=10_000)
-    signup_until: dt.datetime | None = None
+    starts_at: AwareDatetime = Field(description="With its offset from UTC, such as 2025-06-07T09:00:00+08:00.")
+    ends_at: AwareDatetime
+    capacity: int = Field(ge=1, le=rules.MAX_CAPACITY)
+    signup_until: AwareDatetime | None = None
     counts_as_study: bool = False
 
 
-class CancelIn(Schema):
+class ReasonIn(Schema):
     reason: str = Field(max_length=200)
 
 
 class RollIn(Schema):
     members: list[int] = Field(default_factory=list, max_length=1000, description="Members present, by key.")
     volunteers: list[int] = Field(default_factory=list, max_length=1000, description="Volunteers present, by key.")
-    hours: Decimal | None = Field(default=None, description="Hours to credit each instead of the activity's length.")
+    hours: Decimal | None = Field(default=None, ge=rules.MIN_STAFF_HOURS, le=rules.MAX_STAFF_HOURS,
+                                  description="Hours to credit each instead of the activity's length, at most "
+                                  "12 for each calendar day it spans.")
 
 
 class CheckInIn(Schema):
@@ -274,7 +283,7 @@ def _activity(activity: Activity) -> dict:
 
 
 def _check_in(row: CheckIn) -> dict:
-    return {"person": _person(row), "at": row.at, "method": row.method, "late": row.late, "hours": row.hours,
+    return {"id": row.pk, "person": _person(row), "at": row.at, "method": row.method, "late": row.late, "hours": row.hours,
             "hours_by_staff": row.hours_by_staff, "study_hours": row.study_hours}
 
 
@@ -301,10 +310,9 @@ def _people(user, payload: PersonIn) -> dict:
     volunteer = selectors.volunteer_named(user, payload.volunteer)
     errors = {}
     if payload.member is not None and member is None:
-        errors["member"] = [_("No current member %(number)s within your organisation.") % {"number": payload.member}]
+        errors["member"] = [selectors.no_member(payload.member)]
     if payload.volunteer is not None and volunteer is None:
-        errors["volunteer"] = [_("No volunteer %(number)s within your organisation.") % {
-            "number": payload.volunteer}]
+        errors["volunteer"] = [selectors.no_volunteer(payload.volunteer)]
     if errors:
         raise ValidationError(errors)
     return {"member": member, "volunteer": volunteer}
@@ -357,12 +365,21 @@ def remove_team_person(request, team_id: int, membership_id: int):
     return _team_detail(selectors.team_for(request.user, team.pk))
 
 
+@router.patch("/teams/{int:team_id}/people/{int:membership_id}", response=TeamDetailOut,
+              summary="Change when a person in the team is available, in normal time and in an emergency")
+def change_team_person(request, team_id: int, membership_id: int, payload: AvailabilityIn):
+    team = selectors.team_for(request.user, team_id)
+    services.team_change_availability(actor=request.user, membership=selectors.membership_of(team, membership_id),
+                                      normal=payload.normal, emergency=payload.emergency)
+    return _team_detail(selectors.team_for(request.user, team.pk))
+
+
 @router.post("/teams/{int:team_id}/leader", response=TeamDetailOut, summary="Appoint a Party member of the team leader")
 def appoint_leader(request, team_id: int, payload: LeaderIn):
     team = selectors.team_for(request.user, team_id)
     if not selectors.may_manage(request.user, team.org_path):
         raise PermissionDenied
-    member = team.memberships.filter(member_id=payload.member, left_on__isnull=True).select_related("member").first()
+    member = selectors.current_membership_of_member(team, payload.member)
     if member is None:
         raise ValidationError({"member": _("The leader is a Party member in the team.")})
     services.team_appoint_leader(actor=request.user, team=team, member=member.member)
@@ -426,7 +443,7 @@ def change_activity(request, activity_id: int, payload: ActivityChangeIn):
 
 
 @router.post("/activities/{int:activity_id}/cancel", response=ActivityDetailOut, summary="Cancel an activity")
-def cancel_activity(request, activity_id: int, payload: CancelIn):
+def cancel_activity(request, activity_id: int, payload: ReasonIn):
     activity = services.activity_cancel(actor=request.user, reason=payload.reason,
                                         activity=selectors.activity_for(request.user, activity_id))
     return _activity_detail(request, selectors.activity_for(request.user, activity.pk))
@@ -467,19 +484,20 @@ def record_roll(request, activity_id: int, payload: RollIn):
     activity = selectors.activity_for(request.user, activity_id)
     if not selectors.may_manage(request.user, activity.org_path):
         raise PermissionDenied
-    known_members = {member.pk: member for member in selectors.members_for(request.user, payload.members)}
-    known_volunteers = {person.pk: person for person in selectors.volunteers_named(request.user, payload.volunteers)}
-    members = [known_members.get(pk) for pk in payload.members]
-    volunteers = [known_volunteers.get(pk) for pk in payload.volunteers]
-    errors = {f"members[{index}]": [_("No current member %(number)s within your organisation.") % {"number": pk}]
-              for index, (pk, found) in enumerate(zip(payload.members, members, strict=True)) if found is None}
-    errors |= {f"volunteers[{index}]": [_("No volunteer %(number)s within your organisation.") % {"number": pk}]
-               for index, (pk, found) in enumerate(zip(payload.volunteers, volunteers, strict=True)) if found is None}
-    if errors:
-        raise ValidationError(errors)
+    members, volunteers = selectors.people_named(request.user, members=payload.members,
+                                                 volunteers=payload.volunteers)
     recorded = services.roll_record(actor=request.user, activity=activity, members=members, volunteers=volunteers,
                                     hours=payload.hours)
     return Status(201, [_check_in(row) for row in recorded])
+
+
+@router.post("/activities/{int:activity_id}/check-ins/{int:check_in_id}/remove", response=ActivityDetailOut,
+             summary="Remove a check-in recorded by mistake, taking back its hours")
+def remove_check_in(request, activity_id: int, check_in_id: int, payload: ReasonIn):
+    activity = selectors.activity_for(request.user, activity_id)
+    services.check_in_remove(actor=request.user, check_in=selectors.check_in_for(activity, check_in_id),
+                             reason=payload.reason)
+    return _activity_detail(request, selectors.activity_for(request.user, activity.pk))
 
 
 @router.post("/check-in", response={201: CheckInOut}, summary="Check yourself in with an activity's code")

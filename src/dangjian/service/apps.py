@@ -6,3 +6,9 @@ class ServiceConfig(AppConfig):
     name = "dangjian.service"
     label = "service"
     verbose_name = _("Service teams and activities")
+
+    def ready(self):
+        from dangjian.members.signals import member_left
+        from dangjian.service.services import leave_teams
+
+        member_left.connect(leave_teams, dispatch_uid="service.leave_teams")

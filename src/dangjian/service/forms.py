@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from dangjian.service import rules
 from dangjian.service.models import EmergencyAvailability, NormalAvailability, TeamKind
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -22,11 +23,15 @@ class PersonForm(forms.Form):
     volunteer = forms.IntegerField(label=_("Volunteer number"), required=False, min_value=1)
 
 
-class TeamPersonForm(PersonForm):
+class AvailabilityForm(forms.Form):
     normal = forms.ChoiceField(label=_("Available in normal time"), choices=NormalAvailability.choices,
                                initial=NormalAvailability.WEEKENDS)
     emergency = forms.ChoiceField(label=_("Available in an emergency"), choices=EmergencyAvailability.choices,
                                   initial=EmergencyAvailability.SAME_DAY)
+
+
+class TeamPersonForm(AvailabilityForm, PersonForm):
+    """A person to add to a team, then their availability (the fields of the later base come first)."""
 
 
 class VolunteerForm(forms.Form):
@@ -48,7 +53,8 @@ class ActivityForm(forms.Form):
     counts_as_study = forms.BooleanField(label=_("Counts as study"), required=False)
 
 
-class CancelForm(forms.Form):
+class ReasonForm(forms.Form):
+    """Why an activity is cancelled or a check-in removed."""
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
@@ -59,6 +65,7 @@ class RollForm(forms.Form):
                                                 widget=forms.CheckboxSelectMultiple)
     extra_member = forms.IntegerField(label=_("Another member present (number)"), required=False, min_value=1)
     hours = forms.DecimalField(label=_("Hours to credit each"), required=False, decimal_places=1, max_digits=5,
+                               min_value=rules.MIN_STAFF_HOURS, max_value=rules.MAX_STAFF_HOURS,
                                help_text=_("Left empty: the activity's length."))
 
     def __init__(self, *args, members=(), volunteers=(), **kwargs):
@@ -71,6 +78,3 @@ class RollForm(forms.Form):
                 del self.fields[name]
 
 
-class StatisticsForm(forms.Form):
-    first = forms.DateField(label=_("From month"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    last = forms.DateField(label=_("To month"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -13,9 +13,16 @@ ONE_PLACE = Decimal("0.1")
 MAX_HOURS_PER_DAY = Decimal(12)
 # An activity lasts at most this long (a week's camp, a flood watch).
 MAX_DURATION = dt.timedelta(days=7)
+# An activity is organised at most this far ahead: beyond it, a date is a typing slip (and near
+# the year 9999, local time would overflow).
+MAX_AHEAD = dt.timedelta(days=2 * 365)
 # A staff figure is at least this much; at most MAX_HOURS_PER_DAY per calendar day the activity spans.
 MIN_STAFF_HOURS = Decimal("0.1")
+# The most any staff figure can be: a 7-day activity touches 8 calendar days.
+MAX_STAFF_HOURS = MAX_HOURS_PER_DAY * (MAX_DURATION.days + 1)
 MAX_CAPACITY = 10_000
+# What the hours of a check-in were counted from: fixed once anyone is present.
+FIXED_ONCE_PRESENT = ("starts_at", "ends_at", "counts_as_study")
 
 
 class HoursRefused(ValueError):
@@ -50,11 +57,14 @@ def staff_hours_bound(start: dt.datetime, end: dt.datetime) -> Decimal:
 
 def checked_staff_hours(figure: Decimal, start: dt.datetime, end: dt.datetime) -> Decimal:
     """A staff-entered figure, rounded, if within bounds; refused otherwise."""
-    figure = round_hours(Decimal(figure))
+    figure = Decimal(figure)
     bound = staff_hours_bound(start, end)
-    if not MIN_STAFF_HOURS <= figure <= bound:
-        raise HoursRefused(_("Give hours from %(min)s to %(max)s.") % {"min": MIN_STAFF_HOURS, "max": bound})
-    return figure
+    # Far out of range is refused before rounding, which overflows on a figure such as 1e30.
+    if figure.is_finite() and abs(figure) <= bound + 1:
+        figure = round_hours(figure)
+        if MIN_STAFF_HOURS <= figure <= bound:
+            return figure
+    raise HoursRefused(_("Give hours from %(min)s to %(max)s.") % {"min": MIN_STAFF_HOURS, "max": bound})
 
 
 def study_hours(start: dt.datetime, end: dt.datetime, staff_figure: Decimal | None = None) -> Decimal:
@@ -90,14 +100,29 @@ def is_late(at: dt.datetime, start: dt.datetime, tolerance: dt.timedelta) -> boo
     return at > start + tolerance
 
 
+def _naive(moment: dt.datetime | None) -> bool:
+    return moment is not None and moment.utcoffset() is None
+
+
 def activity_errors(*, start: dt.datetime | None, end: dt.datetime | None, capacity: int | None,
-                    signup_until: dt.datetime | None) -> dict[str, str]:
-    """What is wrong with an activity's times and capacity, by field."""
-    errors = {}
-    if start is None:
+                    signup_until: dt.datetime | None, now: dt.datetime) -> dict[str, str]:
+    """What is wrong with an activity's times and capacity, by field: each time aware, the start
+    ahead of ``now`` by at most MAX_AHEAD, the end after it by at most MAX_DURATION, sign-up
+    closing by the end and at most MAX_AHEAD before the start."""
+    times = {"starts_at": start, "ends_at": end, "signup_until": signup_until}
+    errors = {field: _("Give the time with its offset from UTC, such as +08:00.")
+              for field, moment in times.items() if _naive(moment)}
+    if errors:
+        # A naive time cannot be compared with an aware one: the bounds wait until all are aware.
+        start = end = signup_until = None
+    if times["starts_at"] is None:
         errors["starts_at"] = _("Give the start.")
-    if end is None:
+    if times["ends_at"] is None:
         errors["ends_at"] = _("Give the end.")
+    if start is not None and start <= now:
+        errors["starts_at"] = _("The start is in the past.")
+    elif start is not None and start - now > MAX_AHEAD:
+        errors["starts_at"] = _("An activity starts at most %(days)s days ahead.") % {"days": MAX_AHEAD.days}
     if start is not None and end is not None:
         if end <= start:
             errors["ends_at"] = _("An activity ends after it starts.")
@@ -107,4 +132,17 @@ def activity_errors(*, start: dt.datetime | None, end: dt.datetime | None, capac
         errors["capacity"] = _("Give a capacity from 1 to %(max)s.") % {"max": MAX_CAPACITY}
     if signup_until is not None and end is not None and signup_until > end:
         errors["signup_until"] = _("Sign-up closes before the activity ends.")
+    elif signup_until is not None and start is not None and start - signup_until > MAX_AHEAD:
+        errors["signup_until"] = _("Sign-up closes at most %(days)s days before the start.") % {
+            "days": MAX_AHEAD.days}
     return errors
+
+
+def fixed_once_present_errors(*, present: int, before: dict, after: dict) -> dict[str, str]:
+    """Which of FIXED_ONCE_PRESENT a change would alter after ``present`` people were checked in:
+    their hours, study hours and roll-ups were counted from them."""
+    if not present:
+        return {}
+    message = _("%(count)s people have been checked in: the time and whether it counts as study can no "
+                "longer be changed.") % {"count": present}
+    return {field: message for field in FIXED_ONCE_PRESENT if before[field] != after[field]}

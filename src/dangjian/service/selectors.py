@@ -5,8 +5,10 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from dangjian.accounts.roles import Permission
 from dangjian.core.paging import after_key
@@ -30,6 +32,15 @@ def may_manage(user, path: str) -> bool:
 
 def _under(organization: Organization, field: str = "org_path") -> Q:
     return Q(**{f"{field}__gte": organization.path, f"{field}__lt": organization.path + PATH_END})
+
+
+# The largest key a database column holds (a signed 64-bit integer): a larger number, typed or
+# sent, names nobody, and SQLite cannot even take it as a parameter.
+MAX_KEY = 2**63 - 1
+
+
+def _possible(pks) -> list[int]:
+    return [pk for pk in pks if 1 <= pk <= MAX_KEY]
 
 
 def check_in_opens_before() -> dt.timedelta:
@@ -71,6 +82,13 @@ def membership_of(team: ServiceTeam, pk: int) -> TeamMembership:
     return found
 
 
+def current_membership_of_member(team: ServiceTeam, member_pk: int) -> TeamMembership | None:
+    """The member ``member_pk``'s place in ``team`` now, if they hold one."""
+    if not _possible([member_pk]):
+        return None
+    return team.memberships.filter(member_id=member_pk, left_on__isnull=True).select_related("member").first()
+
+
 def volunteers_under(user, organization: Organization) -> QuerySet:
     return service_scope(user).filter(Volunteer.objects.filter(_under(organization))
                                       .select_related("community").order_by("-pk"))
@@ -83,6 +101,7 @@ def volunteer_for(user, pk: int) -> Volunteer:
 def members_for(user, pks) -> list[Member]:
     """The current members among ``pks`` that ``user`` may put in a team or on a roll, in the
     order given: those of an organisation in their service scope, or confirmed as living in it."""
+    pks = _possible(pks)
     if not pks:
         return []
     scope = service_scope(user)
@@ -99,6 +118,7 @@ def member_for(user, pk: int | None) -> Member | None:
 
 def volunteers_named(user, pks) -> list[Volunteer]:
     """The volunteers among ``pks`` registered in ``user``'s service scope, in the order given."""
+    pks = _possible(pks)
     if not pks:
         return []
     found = {volunteer.pk: volunteer for volunteer in service_scope(user).filter(Volunteer.objects.filter(pk__in=pks))}
@@ -109,7 +129,42 @@ def volunteer_named(user, pk: int | None) -> Volunteer | None:
     return next(iter(volunteers_named(user, [pk])), None) if pk is not None else None
 
 
+def no_member(number) -> str:
+    return _("No current member %(number)s within your organisation.") % {"number": number}
+
+
+def no_volunteer(number) -> str:
+    return _("No volunteer %(number)s within your organisation.") % {"number": number}
+
+
+def people_named(user, *, members=(), volunteers=(), shown=()) -> tuple[list[Member], list[Volunteer]]:
+    """The members and volunteers named by key that ``user`` may put on a roll, in the order given.
+    A key not found (no such person, or outside the scope) is refused, named by its place in the
+    list (``members[0]``, ``volunteers[2]``) and by its number, and by name too when the caller
+    has shown that person by name (in ``shown``, such as those signed up)."""
+    names = {(type(person), person.pk): person.name for person in shown}
+    found_members = {member.pk: member for member in members_for(user, members)}
+    found_volunteers = {volunteer.pk: volunteer for volunteer in volunteers_named(user, volunteers)}
+    errors = {}
+    for field, model, keys, found, message in (("members", Member, members, found_members, no_member),
+                                                ("volunteers", Volunteer, volunteers, found_volunteers, no_volunteer)):
+        for index, pk in enumerate(keys):
+            if pk not in found:
+                name = names.get((model, pk))
+                errors[f"{field}[{index}]"] = [_("%(name)s: %(refusal)s") % {"name": name, "refusal": message(pk)}
+                                               if name else message(pk)]
+    if errors:
+        raise ValidationError(errors)
+    return [found_members[pk] for pk in members], [found_volunteers[pk] for pk in volunteers]
+
+
 # --- activities ---------------------------------------------------------------------------------------
+
+def team_activities(team: ServiceTeam, *, after: int | None = None) -> QuerySet:
+    """A team's activities, latest start first, from after the activity ``after``: pages by key."""
+    rows = team.activities.order_by("-starts_at", "-pk")
+    return rows if after is None else after_key(rows, after, "starts_at", descending=True)
+
 
 def activities_under(user, organization: Organization, *, after: int | None = None) -> QuerySet:
     """Activities organised in ``organization``'s subtree, latest start first, from after the
@@ -144,15 +199,22 @@ def _open_to(member: Member) -> Q:
     return condition
 
 
-def open_activities(member: Member, *, now: dt.datetime) -> QuerySet:
-    """Activities the member may still sign up for, soonest first, without those they signed up
-    for (listed apart) or checked in at already (a walk-in needs no sign-up)."""
+def open_activities(member: Member, *, now: dt.datetime, after: int | None = None) -> QuerySet:
+    """Activities the member may still sign up for, soonest first, after the activity ``after``:
+    places left, sign-up open, and not those they signed up for (listed apart) or checked in at
+    already (a walk-in needs no sign-up)."""
     signed = SignUp.objects.filter(activity=OuterRef("pk"), member=member, withdrawn_at__isnull=True)
     present = CheckIn.objects.filter(activity=OuterRef("pk"), member=member)
-    return (Activity.objects.filter(_open_to(member), ~Exists(signed), ~Exists(present), cancelled_at__isnull=True,
-                                    starts_at__gt=now)
+    rows = (Activity.objects.filter(_open_to(member), ~Exists(signed), ~Exists(present), cancelled_at__isnull=True,
+                                    starts_at__gt=now, signed_up__lt=F("capacity"))
             .filter(Q(signup_until__isnull=True) | Q(signup_until__gt=now))
             .select_related("team", "organization").order_by("starts_at", "pk"))
+    return rows if after is None else after_key(rows, after, "starts_at")
+
+
+def is_open_to(member: Member, activity: Activity) -> bool:
+    """Whether ``activity`` is organised where ``member`` may join it."""
+    return Activity.objects.filter(_open_to(member), pk=activity.pk).exists()
 
 
 def activity_for_member(member: Member, pk: int) -> Activity:
@@ -172,6 +234,14 @@ def signups(activity: Activity) -> QuerySet:
 
 def check_ins(activity: Activity) -> QuerySet:
     return activity.check_ins.select_related("member", "volunteer").order_by("at", "pk")
+
+
+def check_in_for(activity: Activity, pk: int) -> CheckIn:
+    """One check-in of ``activity`` (whose visibility the caller has established)."""
+    found = activity.check_ins.select_related("member", "volunteer").filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
 
 
 def signed_up(activity: Activity, member: Member) -> bool:

@@ -1,11 +1,13 @@
 """Writes of service teams, volunteers and activities: forming and disbanding teams, people joining
-and leaving them, appointing a leader, registering volunteers, organising and cancelling
-activities, signing up and withdrawing, checking in by code or on a staff roll, and the volunteer
-and study hours that a check-in credits.
+and leaving them and their availability, appointing a leader, registering volunteers, organising
+and cancelling activities, signing up and withdrawing, checking in by code or on a staff roll,
+removing a check-in recorded by mistake, and the volunteer and study hours that a check-in
+credits.
 
 Each write is one transaction with its audit line and its roll-up counts; a refused one changes
-nothing. Sign-up locks the activity's row, so that it closes at capacity however many sign up at
-once; a person is checked in once (a unique constraint, whoever races)."""
+nothing. Sign-up, check-in, the roll, changes and cancellation lock the activity's row first, so
+that it closes at capacity however many sign up at once and a cancellation never passes a
+check-in; a person is checked in once (a unique constraint, whoever races)."""
 
 import datetime as dt
 from decimal import Decimal
@@ -135,15 +137,24 @@ def team_disband(*, actor, team: ServiceTeam) -> ServiceTeam:
         raise ValidationError({"team": [_("This team has already been disbanded.")]})
     today = timezone.localdate()
     current = team.memberships.filter(left_on__isnull=True)
-    members = current.filter(member__isnull=False).count()
-    volunteers = current.count() - members
-    current.update(left_on=today)
+    # Counted by the updates themselves: one who left at the same moment is not taken back twice.
+    members = current.filter(member__isnull=False).update(left_on=today)
+    volunteers = current.filter(volunteer__isnull=False).update(left_on=today)
     team.disbanded_on, team.leader = today, None
     team.save(update_fields=["disbanded_on", "leader"])
     tally.add(team.org_path, today, teams=-1, team_members=-members, team_volunteers=-volunteers)
     audit.record(AuditAction.UPDATE, actor=actor, obj=team, org_path=team.org_path,
                  changes={"team": {"disbanded_on": today.isoformat()}})
     return team
+
+
+def _availability_errors(normal: str, emergency: str) -> dict:
+    errors = {}
+    if normal not in NormalAvailability.values:
+        errors["normal"] = [_("Choose when they can serve in normal time.")]
+    if emergency not in EmergencyAvailability.values:
+        errors["emergency"] = [_("Choose how soon they answer in an emergency.")]
+    return errors
 
 
 @transaction.atomic
@@ -161,10 +172,7 @@ def team_add_person(*, actor, team: ServiceTeam, member: Member | None = None, v
         errors["person"] = [_("Choose one member or one volunteer.")]
     elif member is not None and member.left_on is not None:
         errors["person"] = [_("%(name)s is no longer a member.") % {"name": member.name}]
-    if normal not in NormalAvailability.values:
-        errors["normal"] = [_("Choose when they can serve in normal time.")]
-    if emergency not in EmergencyAvailability.values:
-        errors["emergency"] = [_("Choose how soon they answer in an emergency.")]
+    errors |= _availability_errors(normal, emergency)
     if not errors and team.memberships.filter(left_on__isnull=True, member=member, volunteer=volunteer).exists():
         errors["person"] = [_("%(name)s is in this team already.") % {"name": (member or volunteer).name}]
     if errors:
@@ -188,15 +196,49 @@ def team_remove_person(*, actor, membership: TeamMembership) -> TeamMembership:
     if membership.left_on is not None:
         raise ValidationError({"person": [_("%(name)s has left this team already.") % {
             "name": membership.person.name}]})
-    today = timezone.localdate()
-    membership.left_on = today
+    _end_membership(actor, membership, team, timezone.localdate())
+    return membership
+
+
+def _end_membership(actor, membership: TeamMembership, team: ServiceTeam, on: dt.date) -> None:
+    membership.left_on = on
     membership.save(update_fields=["left_on"])
     if membership.member_id is not None:
         ServiceTeam.objects.filter(pk=team.pk, leader_id=membership.member_id).update(leader=None)
-    tally.add(team.org_path, today, team_members=-int(membership.member_id is not None),
+    tally.add(team.org_path, on, team_members=-int(membership.member_id is not None),
               team_volunteers=-int(membership.volunteer_id is not None))
     audit.record(AuditAction.UPDATE, actor=actor, obj=team, org_path=team.org_path, changes={"team_person": {
-        "member": membership.member_id, "volunteer": membership.volunteer_id, "left_on": today.isoformat()}})
+        "member": membership.member_id, "volunteer": membership.volunteer_id, "left_on": on.isoformat()}})
+
+
+def leave_teams(*, member: Member, on: dt.date, actor, **_signal) -> None:
+    """A member who left the Party (or the system) leaves every team they were in, as of the same
+    day, and leads none: called by ``members.signals.member_left`` inside the register's own
+    transaction, on the authority of whoever recorded the departure there."""
+    for membership in (TeamMembership.objects.select_for_update().select_related("team")
+                       .filter(member=member, left_on__isnull=True)):
+        _end_membership(actor, membership, membership.team, max(on, membership.joined_on))
+
+
+@transaction.atomic
+def team_change_availability(*, actor, membership: TeamMembership, normal: str, emergency: str) -> TeamMembership:
+    """Change when a person in a team serves in normal time and how soon they answer in an
+    emergency; they keep their place and the day they joined."""
+    _require(actor, membership.team.org_path)
+    membership = TeamMembership.objects.select_for_update().get(pk=membership.pk)
+    errors = _availability_errors(normal, emergency)
+    if membership.left_on is not None:
+        errors["person"] = [_("%(name)s has left this team already.") % {"name": membership.person.name}]
+    if errors:
+        raise ValidationError(errors)
+    values = {"normal": normal, "emergency": emergency}
+    before = {key: getattr(membership, key) for key in values}
+    for key, value in values.items():
+        setattr(membership, key, value)
+    membership.save(update_fields=list(values))
+    audit.record(AuditAction.UPDATE, actor=actor, obj=membership.team, org_path=membership.team.org_path,
+                 changes={"team_person": {"member": membership.member_id, "volunteer": membership.volunteer_id,
+                                          **audit.diff(before, values)}})
     return membership
 
 
@@ -235,8 +277,9 @@ def activity_save(*, actor, activity: Activity | None = None, organization: Orga
     if organization is None:
         raise ValidationError({"organization": [_("Choose the organisation or team that organises it.")]})
     _require(actor, organization.path)
+    now = timezone.now()
     errors = {field: [message] for field, message in rules.activity_errors(
-        start=starts_at, end=ends_at, capacity=capacity, signup_until=signup_until).items()}
+        start=starts_at, end=ends_at, capacity=capacity, signup_until=signup_until, now=now).items()}
     if not (title or "").strip():
         errors["title"] = [_("Give the activity's title.")]
     if not (place or "").strip():
@@ -245,17 +288,19 @@ def activity_save(*, actor, activity: Activity | None = None, organization: Orga
         errors["team"] = [_("This team has been disbanded.")]
     if organization.is_dissolved:
         errors["organization"] = [_("%(name)s has been dissolved.") % {"name": organization.name}]
-    now = timezone.now()
     if activity is not None:
         if activity.is_cancelled:
             errors["title"] = [_("This activity has been cancelled.")]
         elif activity.starts_at <= now:
             errors["starts_at"] = [_("An activity that has begun cannot be changed.")]
+        else:
+            fixed = rules.fixed_once_present_errors(
+                present=activity.present, before={field: getattr(activity, field) for field in rules.FIXED_ONCE_PRESENT},
+                after={"starts_at": starts_at, "ends_at": ends_at, "counts_as_study": counts_as_study})
+            errors |= {field: [message] for field, message in fixed.items()}
         if capacity is not None and capacity < activity.signed_up:
             errors["capacity"] = [_("%(count)s people have signed up: give at least as many places.") % {
                 "count": activity.signed_up}]
-    if starts_at is not None and starts_at <= now and "starts_at" not in errors:
-        errors["starts_at"] = [_("The start is in the past.")]
     if errors:
         raise ValidationError(errors)
     values = {"title": _text(title, 100), "place": _text(place, 200), "description": _text(description, 2000),
@@ -309,7 +354,7 @@ def _may_act_for(actor, activity: Activity, member: Member | None, volunteer: Vo
     anyone, volunteers only by staff."""
     own = member is not None and own_member(actor) == member
     if own:
-        if not Activity.objects.filter(selectors._open_to(member), pk=activity.pk).exists():
+        if not selectors.is_open_to(member, activity):
             raise PermissionDenied(_("This activity is not open to you."))
         return
     _require(actor, activity.org_path)
@@ -363,7 +408,10 @@ def withdraw(*, actor, activity: Activity, member: Member | None = None, volunte
     errors = _person_errors(member, volunteer)
     if errors:
         raise ValidationError(errors)
-    _may_act_for(actor, activity, member, volunteer)
+    # A member takes back their own sign-up even when the activity is no longer open to them (they
+    # moved away since): the sign-up itself, checked below, is all they need.
+    if member is None or own_member(actor) != member:
+        _require(actor, activity.org_path)
     now = now or timezone.now()
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     existing = SignUp.objects.filter(activity=activity, member=member, volunteer=volunteer,
@@ -387,6 +435,10 @@ def _already(activity: Activity, person) -> ValidationError:
         "name": person.name, "title": activity.title}]})
 
 
+def _study_source(activity: Activity) -> str:
+    return f"service.activity:{activity.pk}"
+
+
 def _present(actor, activity: Activity, *, member: Member | None, volunteer: Volunteer | None, at: dt.datetime,
              method: str, late: bool, staff_hours: Decimal | None) -> CheckIn:
     """Record one person present with their hours (and, for a member at a study activity, their
@@ -407,7 +459,7 @@ def _present(actor, activity: Activity, *, member: Member | None, volunteer: Vol
         raise _already(activity, member or volunteer) from None
     if study:
         study_services.record(actor=actor, member=member, on=day, hours=study, kind=StudyKind.ACTIVITY,
-                              source=f"service.activity:{activity.pk}", title=activity.title)
+                              source=_study_source(activity), title=activity.title)
     return check_in
 
 
@@ -428,18 +480,27 @@ def _count(activity: Activity, present: list[CheckIn]) -> None:
 @transaction.atomic
 def check_in(*, actor, activity: Activity, now: dt.datetime | None = None) -> CheckIn:
     """The signed-in member checks themself in with the activity's code, in the check-in window
-    (from ``DANGJIAN_SERVICE_CHECK_IN_OPENS_MINUTES`` before the start to the end); after the start
-    plus ``DANGJIAN_SERVICE_LATE_AFTER_MINUTES`` they are marked late."""
+    (from ``DANGJIAN_SERVICE_CHECK_IN_OPENS_MINUTES`` before the start to the end), if the activity
+    is open to them or they signed up (no sign-up is needed otherwise: people walk in); after the
+    start plus ``DANGJIAN_SERVICE_LATE_AFTER_MINUTES`` they are marked late."""
     member = own_member(actor)
     if member is None:
         raise PermissionDenied(_("Only a member signed in with their own account checks in by code."))
     now = now or timezone.now()
+    # Locked first, so that a cancellation or a change committed meanwhile is seen, and waits for this.
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
     refusal = rules.check_in_refusal(now, activity.starts_at, activity.ends_at, selectors.check_in_opens_before(),
                                      activity.is_cancelled)
     if refusal:
         raise ValidationError({"activity": [refusal]})
     if CheckIn.objects.filter(activity=activity, member=member).exists():
         raise _already(activity, member)
+    # The code proves presence, but travels with a forwarded photo: it checks in only those the
+    # activity is open to or who were signed up; staff put anyone else on the roll.
+    if not (selectors.is_open_to(member, activity) or selectors.signed_up(activity, member)):
+        raise ValidationError({"activity": [_(
+            "“%(title)s” is open to the members of %(org)s and those signed up: ask its organisers to put you "
+            "on the roll.") % {"title": activity.title, "org": activity.organization.name}]})
     found = _present(actor, activity, member=member, volunteer=None, at=now, method=CheckIn.Method.CODE,
                      late=rules.is_late(now, activity.starts_at, selectors.late_after()), staff_hours=None)
     _count(activity, [found])
@@ -456,6 +517,8 @@ def roll_record(*, actor, activity: Activity, members=(), volunteers=(), hours: 
     already checked in is named and nothing is written."""
     _require(actor, activity.org_path)
     now = now or timezone.now()
+    # Locked first, so that a cancellation or a change committed meanwhile is seen, and waits for this.
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
     errors = {}
     opens, _closes = rules.check_in_window(activity.starts_at, activity.ends_at, selectors.check_in_opens_before())
     if activity.is_cancelled:
@@ -482,7 +545,6 @@ def roll_record(*, actor, activity: Activity, members=(), volunteers=(), hours: 
         errors["people"] = [_("Checked in already: %(names)s.") % {"names": "、".join(already)}]
     if errors:
         raise ValidationError(errors)
-    activity = Activity.objects.select_for_update().get(pk=activity.pk)
     recorded = [_present(actor, activity, member=person, volunteer=None, at=now, method=CheckIn.Method.ROLL,
                          late=False, staff_hours=staff_hours) for person in members]
     recorded += [_present(actor, activity, member=None, volunteer=person, at=now, method=CheckIn.Method.ROLL,
@@ -492,3 +554,37 @@ def roll_record(*, actor, activity: Activity, members=(), volunteers=(), hours: 
         "members": [person.pk for person in members], "volunteers": [person.pk for person in volunteers],
         "hours": str(staff_hours) if staff_hours is not None else None}})
     return recorded
+
+
+@transaction.atomic
+def check_in_remove(*, actor, check_in: CheckIn, reason: str) -> CheckIn:
+    """Take back a check-in that should not have been recorded (someone ticked on the roll by
+    mistake), with the reason: the person is no longer counted present, and the volunteer hours
+    and study hours it credited are taken back, from the study record and from the roll-ups of
+    the check-in's month. A cancelled activity is no exception: a check-in that raced its
+    cancellation is put right this way."""
+    _require(actor, check_in.org_path)
+    activity = Activity.objects.select_for_update().get(pk=check_in.activity_id)
+    check_in = CheckIn.objects.select_related("member", "volunteer").filter(pk=check_in.pk).first()
+    errors = {}
+    if check_in is None:
+        errors["check_in"] = [_("This check-in has been removed already.")]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Say why the check-in is removed.")]
+    if errors:
+        raise ValidationError(errors)
+    reason = _text(reason, 200)
+    check_in.delete()
+    Activity.objects.filter(pk=activity.pk).update(present=F("present") - 1)
+    if check_in.study_hours:
+        study_services.record_remove(actor=actor, member=check_in.member, source=_study_source(activity),
+                                     reason=reason)
+    tally.add(activity.org_path, check_in.on, activities_held=-int(activity.present == 1), participations=-1,
+              member_participations=-int(check_in.member_id is not None),
+              volunteer_participations=-int(check_in.volunteer_id is not None), late=-int(check_in.late),
+              volunteer_hours_tenths=-tally.tenths(check_in.hours),
+              study_hours_tenths=-tally.tenths(check_in.study_hours))
+    audit.record(AuditAction.DELETE, actor=actor, obj=activity, org_path=activity.org_path, changes={"check_in": {
+        "member": check_in.member_id, "volunteer": check_in.volunteer_id, "hours": str(check_in.hours),
+        "study_hours": str(check_in.study_hours), "reason": reason}})
+    return check_in

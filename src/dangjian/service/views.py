@@ -1,6 +1,7 @@
-"""The service pages: teams and volunteers of an organisation, a team with its people, activities
-with their sign-ups, check-in code and roll, the statistics of any subtree, a member's own service
-page and the phone-sized check-in page that an activity's code opens."""
+"""The service pages: teams and volunteers of an organisation, a team with its people and their
+availability, activities with their sign-ups, check-in code, roll and the removal of a check-in
+recorded by mistake, the statistics of any subtree, a member's own service page and the
+phone-sized check-in page that an activity's code opens."""
 
 import io
 
@@ -18,18 +19,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.roles import Permission
-from dangjian.core.forms import apply_errors
-from dangjian.core.paging import after, page_context
+from dangjian.core.forms import MonthRangeForm, apply_errors
+from dangjian.core.paging import after, key_page, page_context
 from dangjian.members.selectors.own import own_member
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
 from dangjian.service import rules, selectors, services, tally
 from dangjian.service.forms import (
     ActivityForm,
-    CancelForm,
+    AvailabilityForm,
     PersonForm,
+    ReasonForm,
     RollForm,
-    StatisticsForm,
     TeamForm,
     TeamPersonForm,
     VolunteerForm,
@@ -76,11 +77,22 @@ def home(request):
 @login_required
 @require_GET
 def organization(request, code):
+    """The first page of the current teams (the teams page reads on) and the activities, paged."""
     organization = _organization(request, code)
+    current, more_teams = key_page(selectors.teams_under(request.user, organization).filter(disbanded_on__isnull=True))
     rows = selectors.activities_under(request.user, organization, after=after(request))
     return render(request, "service/organization.html", _context(
-        request, organization, teams=selectors.teams_under(request.user, organization).filter(
-            disbanded_on__isnull=True)[:100], **page_context(request, rows)))
+        request, organization, teams=current, more_teams=more_teams, **page_context(request, rows)))
+
+
+@login_required
+@require_GET
+def teams(request, code):
+    organization = _organization(request, code)
+    rows = selectors.teams_under(request.user, organization).filter(disbanded_on__isnull=True)
+    if after(request) is not None:
+        rows = rows.filter(pk__lt=after(request))
+    return render(request, "service/teams.html", _context(request, organization, **page_context(request, rows)))
 
 
 @login_required
@@ -132,8 +144,8 @@ def team_new(request, code):
 def team(request, pk):
     found = selectors.team_for(request.user, pk)
     return render(request, "service/team.html", _context(
-        request, found.organization, team=found, people=selectors.team_people(found),
-        person_form=TeamPersonForm(), activities=found.activities.order_by("-starts_at")[:20]))
+        request, found.organization, team=found, people=selectors.team_people(found), person_form=TeamPersonForm(),
+        **page_context(request, selectors.team_activities(found, after=after(request)))))
 
 
 @login_required
@@ -186,6 +198,25 @@ def team_people(request, pk):
     return redirect("service:team", pk=found.pk)
 
 
+@login_required
+def team_availability(request, pk, membership):
+    """Change when a person in the team serves in normal time and in an emergency."""
+    found = selectors.team_for(request.user, pk)
+    _require_manage(request, found.org_path)
+    person = selectors.membership_of(found, membership)
+    form = AvailabilityForm(request.POST or None, initial={"normal": person.normal, "emergency": person.emergency})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.team_change_availability(actor=request.user, membership=person, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Done."))
+            return redirect("service:team", pk=found.pk)
+    return render(request, "service/form.html", _context(request, found.organization, form=form, title=_(
+        "Availability of %(name)s in %(team)s") % {"name": person.person.name, "team": found.name}))
+
+
 def _number(value) -> int:
     try:
         return int(value)
@@ -199,11 +230,9 @@ def _person(request, form) -> dict:
     member = selectors.member_for(request.user, data.get("member"))
     volunteer = selectors.volunteer_named(request.user, data.get("volunteer"))
     if data.get("member") and member is None:
-        raise ValidationError({"member": _("No current member %(number)s within your organisation.") % {
-            "number": data["member"]}})
+        raise ValidationError({"member": selectors.no_member(data["member"])})
     if data.get("volunteer") and volunteer is None:
-        raise ValidationError({"volunteer": _("No volunteer %(number)s within your organisation.") % {
-            "number": data["volunteer"]}})
+        raise ValidationError({"volunteer": selectors.no_volunteer(data["volunteer"])})
     return {"member": member, "volunteer": volunteer}
 
 
@@ -275,7 +304,7 @@ def activity(request, pk):
                      members=[row.member for row in signups if row.member_id and row.member_id not in present_members],
                      volunteers=[row.volunteer for row in signups
                                  if row.volunteer_id and row.volunteer_id not in present_volunteers]),
-                 "person_form": PersonForm(), "cancel_form": CancelForm()}
+                 "person_form": PersonForm(), "cancel_form": ReasonForm()}
     return render(request, "service/activity.html", _context(
         request, found.organization, activity=found, signups=signups, check_ins=check_ins, **extra))
 
@@ -308,7 +337,7 @@ def activity_signups(request, pk):
 def activity_cancel(request, pk):
     found = selectors.activity_for(request.user, pk)
     _require_manage(request, found.org_path)
-    form = CancelForm(request.POST)
+    form = ReasonForm(request.POST)
     if form.is_valid():
         try:
             services.activity_cancel(actor=request.user, activity=found, reason=form.cleaned_data["reason"])
@@ -331,17 +360,17 @@ def activity_roll(request, pk):
                     volunteers=[row.volunteer for row in signups if row.volunteer_id])
     if form.is_valid():
         data = form.cleaned_data
-        members = selectors.members_for(request.user, data.get("members", []))
         try:
+            members, volunteers = selectors.people_named(
+                request.user, members=data.get("members", []), volunteers=data.get("volunteers", []),
+                shown=[row.member or row.volunteer for row in signups])
             if data["extra_member"]:
                 extra = selectors.member_for(request.user, data["extra_member"])
                 if extra is None:
-                    raise ValidationError({"extra_member": _("No current member %(number)s within your "
-                                                             "organisation.") % {"number": data["extra_member"]}})
+                    raise ValidationError({"extra_member": selectors.no_member(data["extra_member"])})
                 members.append(extra)
-            recorded = services.roll_record(
-                actor=request.user, activity=found, members=members, hours=data["hours"],
-                volunteers=selectors.volunteers_named(request.user, data.get("volunteers", [])))
+            recorded = services.roll_record(actor=request.user, activity=found, members=members,
+                                            volunteers=volunteers, hours=data["hours"])
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -351,17 +380,34 @@ def activity_roll(request, pk):
     return redirect("service:activity", pk=found.pk)
 
 
+@login_required
+@require_POST
+def check_in_remove(request, pk, check_in):
+    """Take back one check-in (someone ticked by mistake), with the reason typed on its row."""
+    found = selectors.activity_for(request.user, pk)
+    _require_manage(request, found.org_path)
+    row = selectors.check_in_for(found, check_in)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.check_in_remove(actor=request.user, check_in=row, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            apply_errors(form, error)
+    if form.errors:
+        _refusals_as_messages(request, form)
+    else:
+        messages.success(request, _("The check-in of %(name)s is removed.") % {"name": (row.member or row.volunteer).name})
+    return redirect("service:activity", pk=found.pk)
+
+
 # --- statistics -----------------------------------------------------------------------------------
 
 @login_required
 @require_GET
 def statistics(request, code):
     organization = _organization(request, code)
-    today = timezone.localdate()
-    form = StatisticsForm(request.GET or None)
-    first, last = today.replace(month=1, day=1), today
-    if form.is_valid():
-        first, last = form.cleaned_data["first"] or first, form.cleaned_data["last"] or last
+    form = MonthRangeForm(request.GET or None)
+    first, last = form.months()
     return render(request, "service/statistics.html", _context(
         request, organization, form=form, first=first, last=last,
         figures=tally.figures(organization, first, last)))
@@ -383,7 +429,7 @@ def mine(request):
     now = timezone.now()
     return render(request, "service/mine.html", {
         "member": member, "year": timezone.localdate().year, "targets": TARGETS,
-        "open": selectors.open_activities(member, now=now)[:30],
+        **page_context(request, selectors.open_activities(member, now=now, after=after(request))),
         **selectors.own_service(member, year=timezone.localdate().year, now=now)})
 
 
@@ -403,6 +449,9 @@ def mine_activity(request, pk):
             for messages_ in error.message_dict.values():
                 for message in messages_:
                     messages.error(request, message)
+        except PermissionDenied as error:
+            # Said on the member's own page: an activity no longer open to them, say.
+            messages.error(request, str(error))
         else:
             messages.success(request, _("You have signed up.") if action == "signup" else _("Sign-up withdrawn."))
         return redirect("service:mine_activity", pk=found.pk)
@@ -411,6 +460,7 @@ def mine_activity(request, pk):
         "activity": found, "signed_up": selectors.signed_up(found, member),
         "check_in": selectors.check_in_of(found, member),
         "open": now < found.signup_closes_at and not found.is_cancelled,
+        "open_to_you": selectors.is_open_to(member, found), "full": found.signed_up >= found.capacity,
         "checking_in": rules.check_in_refusal(now, found.starts_at, found.ends_at, selectors.check_in_opens_before(),
                                               found.is_cancelled) is None})
 
@@ -444,6 +494,7 @@ def check_in(request, token):
 urlpatterns = [
     path("", home, name="home"),
     path("org/<str:code>/", organization, name="organization"),
+    path("org/<str:code>/teams/", teams, name="teams"),
     path("org/<str:code>/volunteers/", volunteers, name="volunteers"),
     path("org/<str:code>/volunteers/new/", volunteer_new, name="volunteer_new"),
     path("org/<str:code>/teams/new/", team_new, name="team_new"),
@@ -452,11 +503,13 @@ urlpatterns = [
     path("teams/<int:pk>/", team, name="team"),
     path("teams/<int:pk>/edit/", team_edit, name="team_edit"),
     path("teams/<int:pk>/people/", team_people, name="team_people"),
+    path("teams/<int:pk>/people/<int:membership>/availability/", team_availability, name="team_availability"),
     path("activities/<int:pk>/", activity, name="activity"),
     path("activities/<int:pk>/edit/", activity_edit, name="activity_edit"),
     path("activities/<int:pk>/signups/", activity_signups, name="activity_signups"),
     path("activities/<int:pk>/cancel/", activity_cancel, name="activity_cancel"),
     path("activities/<int:pk>/roll/", activity_roll, name="activity_roll"),
+    path("activities/<int:pk>/check-ins/<int:check_in>/remove/", check_in_remove, name="check_in_remove"),
     path("mine/", mine, name="mine"),
     path("mine/<int:pk>/", mine_activity, name="mine_activity"),
     path("c/<str:token>/", check_in, name="check_in"),

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 ONE_PLACE = Decimal("0.1")
@@ -53,11 +54,13 @@ def hours_for_day(hours: Decimal) -> Decimal:
 
 
 def day_parts(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.date, Decimal]]:
-    """The hours of [start, end) on each calendar day (in the zone of ``start``), in order;
-    ``end`` must come after ``start``. An evening activity past midnight is two days' parts."""
+    """The hours of [start, end) on each calendar day of local time (``TIME_ZONE``), in order;
+    both are aware and ``end`` comes after ``start``. An evening activity past midnight is two
+    days' parts."""
     if end <= start:
         raise ValueError("the end must come after the start")
-    end = end.astimezone(start.tzinfo) if start.tzinfo else end
+    # Times come from the database in UTC, where a morning in Shanghai starts on the day before.
+    start, end = timezone.localtime(start), timezone.localtime(end)
     parts = []
     cursor = start
     while cursor < end:

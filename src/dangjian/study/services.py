@@ -1,5 +1,6 @@
-"""Writes of study hours. Other apps credit hours only through ``record``: once per member and
-source, whatever the number of calls, with an audit line."""
+"""Writes of study hours. Other apps credit hours only through ``record`` (once per member and
+source, whatever the number of calls) and take them back only through ``record_remove``, each
+with an audit line."""
 
 import datetime as dt
 from decimal import Decimal
@@ -45,3 +46,18 @@ def record(*, actor, member: Member, on: dt.date, hours: Decimal, kind: str, sou
     audit.record(AuditAction.CREATE, actor=actor, obj=study, org_path=member.org_path, changes={"study": {
         "member": member.pk, "on": on.isoformat(), "hours": str(hours), "kind": kind, "source": source}})
     return study, True
+
+
+@transaction.atomic
+def record_remove(*, actor, member: Member, source: str, reason: str) -> StudyRecord | None:
+    """Take back the study hours ``member`` was credited for ``source`` (what earned them turned out
+    not to have happened), with the reason; returns the record removed, None when there was none
+    (the caller's permission is the caller's to check)."""
+    study = StudyRecord.objects.select_for_update().filter(member=member, source=source).first()
+    if study is None:
+        return None
+    audit.record(AuditAction.DELETE, actor=actor, obj=study, org_path=study.org_path, changes={"study": {
+        "member": member.pk, "on": study.on.isoformat(), "hours": str(study.hours), "source": source,
+        "reason": reason}})
+    study.delete()
+    return study

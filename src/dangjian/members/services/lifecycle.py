@@ -27,6 +27,7 @@ from dangjian.members.models import (
     Transfer,
 )
 from dangjian.members.selectors import lifecycle as selectors
+from dangjian.members.signals import member_left
 from dangjian.orgs import counts as rollup
 from dangjian.orgs.models import Grid, Organization
 
@@ -144,6 +145,7 @@ def transfer_send(*, actor, member: Member, to_org: Organization | None = None, 
     # membership as leaving does, but with no leaving reason, so they are told apart.
     member.left_on = on
     _save(member, "left_on")
+    member_left.send(sender=Member, member=member, on=on, actor=actor)
     record_event(member, Kind.TRANSFER_OUT, on, actor, transfer=transfer.pk, destination=outside_destination,
                  letter_number=letter_number, reason=reason)
     return transfer
@@ -330,6 +332,7 @@ def leave(*, actor, member: Member, reason: str, on: dt.date | None = None, note
     _close_period(member, on, MembershipPeriod.Exit.LEFT)
     member.left_on, member.left_reason = on, reason
     _save(member, "left_on", "left_reason")
+    member_left.send(sender=Member, member=member, on=on, actor=actor)
     record_event(member, Kind.LEFT, on, actor, reason=reason, note=note)
     return member
 
