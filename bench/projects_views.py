@@ -109,7 +109,10 @@ def generate(projects: int) -> dict:
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     services.preset_load(actor=None, name="zhuhai")
     today = timezone.localdate()
-    sources = [services.funding_source_save(actor=None, name=name, kind=kind, year=year, budget=Decimal(budget))
+    # The bench's projects are written in bulk, not approved one by one: the city's sources fund them all.
+    root = Organization.objects.filter(depth=1).order_by("path").first()
+    sources = [services.funding_source_save(actor=None, organization=root, name=name, kind=kind, year=year,
+                                            budget=Decimal(budget))
                for year in (today.year - 1, today.year)
                for name, kind, budget in (("区民生微实事专项资金", "district", "300000000"),
                                           ("街道民生微实事资金", "street", "100000000"))]

@@ -71,6 +71,10 @@ CONFIG_FORM = {"notice_working_days": "5", "passing_rule": "majority_present", "
 ITEM_FORM = {"side": "positive", "text": "社区微更新", "order": "3", "active": "on"}
 SOURCE_FORM = {"name": "市级补助资金", "kind": "city", "year": "2025", "budget": "1000000", "active": "on"}
 
+
+def _source_form(case: Case, **changes) -> dict:
+    return {**SOURCE_FORM, "organization": case.tree.city.code, **changes}
+
 ENTRIES: dict[str, Access] = {
     # --- staff pages ------------------------------------------------------------------------------
     "projects:home": Access(("GET",), VIEW, fixed("projects:home"), ok(get=(200, 302))),
@@ -103,11 +107,11 @@ ENTRIES: dict[str, Access] = {
                                    ok(get=200, post=302), writes=True,
                                    payload=lambda case: {**ITEM_FORM, "active": ""}),
     "projects:config_source_new": Access(("GET", "POST"), AT_A_ROOT, fixed("projects:config_source_new"),
-                                         ok(get=200, post=302), payload=lambda case: SOURCE_FORM, writes=True),
+                                         ok(get=200, post=302), payload=_source_form, writes=True),
     "projects:config_source": Access(("GET", "POST"), AT_A_ROOT,
                                      lambda case: reverse("projects:config_source", args=[_source(case)]),
                                      ok(get=200, post=302), writes=True,
-                                     payload=lambda case: {**SOURCE_FORM, "budget": "9000000"}),
+                                     payload=lambda case: _source_form(case, budget="9000000")),
     # --- the public register: anyone, rate-limited ----------------------------------------------------
     "public_projects:index": Access(("GET",), PUBLIC, fixed("public_projects:index"), ok(get=200)),
     "public_projects:register": Access(("GET",), PUBLIC, lambda case: reverse(
@@ -154,9 +158,20 @@ ENTRIES: dict[str, Access] = {
         payload=lambda case: {"side": "positive", "text": "矩阵条目改", "active": False}, writes=True),
     "dangjian_projects_api_add_source": Access(
         ("POST",), AT_A_ROOT, lambda case: f"{API}/config/sources", ok(post=201), api=True, denied=403,
-        payload=lambda case: {"name": "市级补助资金", "kind": "city", "year": 2025, "budget": "1000000"}, writes=True),
+        payload=lambda case: {"organization": case.tree.city.code, "name": "市级补助资金", "kind": "city", "year": 2025,
+                              "budget": "1000000"}, writes=True),
     "dangjian_projects_api_change_source": Access(
         ("POST",), AT_A_ROOT, lambda case: f"{API}/config/sources/{_source(case)}", ok(post=200), api=True,
-        denied=403, payload=lambda case: {"name": "区民生微实事专项资金", "kind": "district", "year": 2026,
-                                          "budget": "5000000"}, writes=True),
+        denied=403, payload=lambda case: {"organization": case.tree.district.code, "name": "区民生微实事专项资金",
+                                          "kind": "district", "year": 2026, "budget": "5000000"}, writes=True),
+    # --- the public API: anyone, without a token, rate-limited as the public pages ------------------
+    "dangjian_projects_api_public_register": Access(
+        ("GET",), PUBLIC, lambda case: f"{API}/public?org={case.tree.street_a.code}", ok(get=200), api=True),
+    "dangjian_projects_api_public_project": Access(("GET",), PUBLIC, _of_project(lambda pk: f"{API}/public/{pk}"),
+                                                   ok(get=200), api=True),
+    "dangjian_projects_api_public_propose": Access(
+        ("POST",), PUBLIC, lambda case: f"{API}/public/proposals", ok(post=201), api=True, writes=True,
+        payload=lambda case: {**PROPOSAL, "organization": case.tree.community_a.code, "proposer_name": "李阿姨"}),
+    "dangjian_projects_api_public_track": Access(("POST",), PUBLIC, lambda case: f"{API}/public/track", ok(post=200),
+                                                 api=True, payload=_tracking),
 }

@@ -12,8 +12,8 @@ def _calendar(next_year_entered):
 
 
 @pytest.fixture
-def configured(db):
-    """Zhuhai's caps and lists, and a district source of 3 million yuan for this year."""
+def configured(tree):
+    """Zhuhai's caps and lists, and a source of 3 million yuan of the city for this year."""
     factories.configure("zhuhai")
     return factories.make_source()
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from dangjian.orgs.models import Organization
 from dangjian.projects import services
 from dangjian.projects.models import FundingSource, ListItem, MicroProject, Source
 from dangjian.projects.rules import State
@@ -19,10 +20,14 @@ def configure(preset: str = "zhuhai") -> None:
     services.preset_load(actor=None, name=preset)
 
 
-def make_source(name="区民生微实事专项资金", year=None, budget="3000000.00", kind="district") -> FundingSource:
+def make_source(name="区民生微实事专项资金", year=None, budget="3000000.00", kind="district",
+                organization=None) -> FundingSource:
+    """A source of ``organization`` (the city at the root by default: every community may draw on it)."""
     year = year or timezone.localdate().year
-    found = FundingSource.objects.filter(name=name, year=year).first()
-    return found or services.funding_source_save(actor=None, name=name, kind=kind, year=year, budget=Decimal(budget))
+    organization = organization or Organization.objects.get_first_root_node()
+    found = FundingSource.objects.filter(organization=organization, name=name, year=year).first()
+    return found or services.funding_source_save(actor=None, organization=organization, name=name, kind=kind,
+                                                 year=year, budget=Decimal(budget))
 
 
 def positive() -> ListItem:

@@ -19,9 +19,11 @@ API = "/api/projects"
 
 @pytest.fixture
 def api(client):
-    def call(user, method, url, payload=None):
+    def call(user, method, url, payload=None, language=None):
         token = account_services.token_issue(user=user)[1]
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        if language:
+            headers["HTTP_ACCEPT_LANGUAGE"] = language
         if payload is None:
             return client.generic(method, url, **headers)
         return client.generic(method, url, json.dumps(payload), content_type="application/json", **headers)
@@ -85,6 +87,32 @@ def test_a_bad_proposal_is_named(api, tree, people, changes, field):
     assert answer.status_code == 422, answer.json()
     assert field in {error["field"] for error in answer.json()["errors"]}
     assert not MicroProject.objects.exists()
+
+
+@pytest.mark.parametrize("requests", [[2**63], [2**70], [0], [1, 2**63]])
+def test_request_numbers_beyond_any_key_are_named(api, tree, people, requests):
+    answer = api(people.street, "POST", API, {
+        "organization": tree.community_a.code, "title": "楼道照明改造", "description": "楼道灯具老化，居民多次反映。",
+        "kind": "works", "estimate": "180000", "requests": requests})
+    assert answer.status_code == 422, answer.json()
+    assert {error["field"].split(".")[0] for error in answer.json()["errors"]} == {"requests"}
+    assert not MicroProject.objects.exists()
+
+
+@pytest.mark.parametrize("field, message", [
+    ("positive_item", "There is no list entry 999999."), ("negative_item", "There is no list entry 999999."),
+    ("funding_source", "There is no funding source 999999."),
+    ("milestone", "This project has no milestone 999999."),
+])
+def test_an_unknown_key_is_named_in_words(api, tree, people, field, message):
+    project = factories.propose(tree.community_a)
+    payload = {"action": "screen", "version": 1, field: 999999}
+    answer = api(people.street, "POST", f"{API}/{project.pk}/actions", payload)
+    assert answer.status_code == 422 and answer.json()["errors"] == [{"field": field, "message": answer.json()[
+        "message"]}]
+    assert "_" not in answer.json()["message"] and "999999" in answer.json()["message"]
+    english = api(people.street, "POST", f"{API}/{project.pk}/actions", payload, language="en")
+    assert english.json()["message"] == message
 
 
 def test_a_proposal_for_a_street_is_named(api, tree, people):
@@ -154,7 +182,7 @@ def test_lists_page_by_key_and_filter(api, tree, people):
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "state"
 
 
-def test_a_city_admin_configures_through_the_api(api, people):
+def test_a_city_admin_configures_through_the_api(api, tree, people):
     answer = api(people.city_admin, "POST", f"{API}/config/preset", {"preset": "luohu_donghu"})
     assert answer.status_code == 200 and answer.json()["caps"]["works"] == "1000000.00"
     bad = api(people.city_admin, "POST", f"{API}/config", {"notice_working_days": 0, "passing_rule": "x", "caps": {}})
@@ -164,8 +192,8 @@ def test_a_city_admin_configures_through_the_api(api, people):
                                                             "caps": {"works": "800000", "goods": None}})
     assert good.status_code == 200 and good.json()["notice_working_days"] == 7
     assert good.json()["caps"] == {"service": "500000.00", "works": "800000.00"}
-    source = api(people.city_admin, "POST", f"{API}/config/sources", {"name": "市级资金", "kind": "city", "year": 2025,
-                                                                      "budget": "0"})
+    source = api(people.city_admin, "POST", f"{API}/config/sources", {
+        "organization": tree.city.code, "name": "市级资金", "kind": "city", "year": 2025, "budget": "0"})
     assert source.status_code == 422 and source.json()["errors"][0]["field"] == "budget"
     item = api(people.city_admin, "POST", f"{API}/config/items", {"side": "positive", "text": "社区微更新"})
     assert item.status_code == 201

@@ -66,6 +66,15 @@ def test_a_bad_proposal_is_named_on_its_field(staff, tree, changes, field):
     assert not MicroProject.objects.exists()
 
 
+@pytest.mark.parametrize("numbers", [str(2**63), f"12, {2**70}"])
+def test_request_numbers_beyond_any_key_are_named_on_their_field(staff, tree, numbers):
+    answer = staff.post(reverse("projects:propose", args=[tree.community_a.code]), {
+        "title": "楼道照明改造", "description": "楼道灯具老化，居民多次反映。", "kind": "works", "estimate": "180000",
+        "requests": numbers})
+    assert answer.status_code == 200 and answer.context["form"].errors.get("requests")
+    assert not MicroProject.objects.exists()
+
+
 def test_a_street_is_not_a_community(staff, tree):
     answer = staff.post(reverse("projects:propose", args=[tree.street_a.code]), {
         "title": "楼道照明改造", "description": "楼道灯具老化，居民多次反映。", "kind": "works", "estimate": "1000"})
@@ -199,7 +208,7 @@ def test_statistics_and_funding_pages(staff, tree):
     assert reversed_months.status_code == 200 and reversed_months.context["form"].errors["last"]
     funding = staff.get(reverse("projects:funding", args=[tree.street_a.code]))
     entry = funding.context["report"][0]
-    assert entry["projects"] == [project] and entry["approved"] == Decimal("180000.00")
+    assert entry["projects"] == [project] and entry["committed"] == Decimal("180000.00")
     assert staff.get(reverse("projects:funding", args=[tree.street_a.code]), {"year": "abc"}).status_code == 200
 
 
@@ -257,10 +266,10 @@ def test_the_public_funding_report(client, tree):
     factories.advance(factories.propose(tree.community_b, estimate="5000"), State.APPROVED)
     page = client.get(reverse("public_projects:funding", args=[tree.street_a.code]))
     entry = page.context["report"][0]
-    assert entry["projects"] == [project] and entry["approved"] == Decimal("180000.00")
+    assert entry["projects"] == [project] and entry["committed"] == Decimal("180000.00")
     assert "王大妈" not in body(page)
     city = client.get(reverse("public_projects:funding", args=[tree.city.code]))
-    assert city.context["report"][0]["approved"] == Decimal("185000.00")
+    assert city.context["report"][0]["committed"] == Decimal("185000.00")
 
 
 def test_a_resident_proposes_and_follows_by_code(client, tree):

@@ -542,7 +542,8 @@ def test_only_a_root_configures(tree, people):
         with pytest.raises(PermissionDenied):
             services.preset_load(actor=actor, name="zhuhai")
         with pytest.raises(PermissionDenied):
-            services.funding_source_save(actor=actor, name="市级资金", kind="city", year=2025, budget=Decimal("1"))
+            services.funding_source_save(actor=actor, organization=tree.street_a, name="街道资金", kind="street",
+                                         year=2025, budget=Decimal("1"))
     services.configuration_save(actor=people.city_admin, notice_working_days=7, passing_rule="two_thirds_present",
                                 caps={"service": Decimal("100000"), "goods": None, "works": Decimal("300000")})
     assert selectors.configuration().notice_working_days == 7
@@ -566,8 +567,8 @@ def test_bad_configuration_is_named(db, values, field):
     ({"name": "x"}, "name"), ({"kind": "lottery"}, "kind"), ({"year": 1999}, "year"), ({"year": None}, "year"),
     ({"budget": Decimal("0")}, "budget"), ({"name": "区民生微实事专项资金"}, "name"),
 ])
-def test_bad_funding_sources_are_named(db, values, field):
-    arguments = {"name": "市级补助资金", "kind": "city", "year": timezone.localdate().year,
+def test_bad_funding_sources_are_named(tree, values, field):
+    arguments = {"organization": tree.city, "name": "市级补助资金", "kind": "city", "year": timezone.localdate().year,
                  "budget": Decimal("1000000"), **values}
     with pytest.raises(ValidationError) as refused:
         services.funding_source_save(actor=None, **arguments)
@@ -578,8 +579,8 @@ def test_a_sources_budget_cannot_drop_below_what_projects_hold(tree, people):
     source = factories.make_source()
     factories.advance(factories.propose(tree.community_a), State.APPROVED)
     with pytest.raises(ValidationError) as refused:
-        services.funding_source_save(actor=None, source=source, name=source.name, kind=source.kind, year=source.year,
-                                     budget=Decimal("1000"))
+        services.funding_source_save(actor=None, source=source, organization=source.organization, name=source.name,
+                                     kind=source.kind, year=source.year, budget=Decimal("1000"))
     assert "180000.00" in refused.value.message_dict["budget"][0]
     assert FundingSource.objects.get(pk=source.pk).budget == Decimal("3000000.00")
 
@@ -595,12 +596,13 @@ def test_bad_list_entries_are_named(db, values, field):
     assert field in refused.value.message_dict
 
 
-def test_a_citys_yearly_fund_may_run_to_billions(db):
-    source = services.funding_source_save(actor=None, name="市民生微实事资金", kind="city", year=2023,
-                                          budget=Decimal("350000000.00"))
+def test_a_citys_yearly_fund_may_run_to_billions(tree):
+    source = services.funding_source_save(actor=None, organization=tree.city, name="市民生微实事资金", kind="city",
+                                          year=2023, budget=Decimal("350000000.00"))
     assert source.budget == Decimal("350000000.00")
     with pytest.raises(ValidationError) as refused:
-        services.funding_source_save(actor=None, name="过大", kind="city", year=2023, budget=Decimal("1e10"))
+        services.funding_source_save(actor=None, organization=tree.city, name="过大", kind="city", year=2023,
+                                     budget=Decimal("1e10"))
     assert "budget" in refused.value.message_dict
 
 

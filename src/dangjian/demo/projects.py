@@ -47,12 +47,8 @@ def replay_projects(generator: CityGenerator) -> dict[str, int]:
     with transaction.atomic(), replay_clock() as set_clock:
         if not selectors.caps():
             services.preset_load(actor=None, name="zhuhai")
-        sources = [services.funding_source_save(actor=None, name="区民生微实事专项资金", kind="district", year=year,
-                                                budget=Decimal("20000000.00"))
-                   for year in (today.year - 1, today.year)
-                   if not selectors.funding_sources(year=year).filter(name="区民生微实事专项资金").exists()]
-        sources = {source.year: source for source in [*sources, *selectors.funding_sources()]}
         communities = list(Organization.objects.live().filter(level=Level.COMMUNITY).order_by("path")[:COMMUNITIES])
+        _add_sources(communities, today)
         calendar = working_days()
         made: dict[str, int] = {}
         # A small city still shows every state: its few communities take more projects each.
@@ -66,9 +62,35 @@ def replay_projects(generator: CityGenerator) -> dict[str, int]:
                 start = today - dt.timedelta(days=rng.randrange(140, 330))
                 set_clock(dt.datetime.combine(start, dt.time(9, 30), timezone.get_current_timezone()))
                 project = _propose(community, rng, requests if number == 0 else [])
-                _advance(project, end, start, rng, calendar, sources, set_clock)
+                _advance(project, end, start, rng, calendar, set_clock)
                 made[end] = made.get(end, 0) + 1
     return made
+
+
+# Each district funds its communities' projects every year; the first street tops its own up.
+DISTRICT_FUND = ("区民生微实事专项资金", "district", Decimal("20000000.00"))
+STREET_FUND = ("街道民生微实事配套资金", "street", Decimal("2000000.00"))
+
+
+def _add_sources(communities: list[Organization], today: dt.date) -> None:
+    """The sources of last year and this year: each district's above the demo's communities (the
+    city's in a tree without districts) and the first street's."""
+    paths = {path for community in communities for path in community.ancestor_paths()}
+    above = Organization.objects.filter(path__in=paths)
+    owners = [(district, DISTRICT_FUND) for district in above.filter(level=Level.DISTRICT).order_by("path")] or [
+        (organization, DISTRICT_FUND) for organization in above.filter(depth=1)]
+    owners += [(street, STREET_FUND) for street in above.filter(level=Level.STREET).order_by("path")[:1]]
+    for year in (today.year - 1, today.year):
+        for owner, (name, kind, budget) in owners:
+            if not selectors.funding_sources(year=year).filter(organization=owner, name=name).exists():
+                services.funding_source_save(actor=None, organization=owner, name=name, kind=kind, year=year,
+                                             budget=budget)
+
+
+def _source_for(project: MicroProject, year: int):
+    """The source nearest the community that has the project's estimate left in ``year``."""
+    return next(source for source in selectors.sources_for(project, year).order_by("-organization__depth")
+                if source.budget - selectors.source_commitments(source) >= project.estimate)
 
 
 def _propose(community: Organization, rng: random.Random, requests: list[Request]) -> MicroProject:
@@ -81,7 +103,7 @@ def _propose(community: Organization, rng: random.Random, requests: list[Request
     return project
 
 
-def _advance(project, end, day, rng, calendar, sources, set_clock) -> None:
+def _advance(project, end, day, rng, calendar, set_clock) -> None:
     """Take ``project`` to ``end``, a few working days a step, the notice running its full length."""
     tz = timezone.get_current_timezone()
 
@@ -90,6 +112,7 @@ def _advance(project, end, day, rng, calendar, sources, set_clock) -> None:
         day = calendar.add(day, rng.randrange(1, 6))
         if project.notice_until and action == "approve":
             day = max(day, project.notice_until + dt.timedelta(days=1))
+            fields["funding_source"] = _source_for(project, day.year)
         set_clock(dt.datetime.combine(day, dt.time(rng.randrange(9, 17), rng.randrange(60)), tz))
         project = services.project_act(actor=None, project=project, action=action, **fields)
 
@@ -107,7 +130,7 @@ def _advance(project, end, day, rng, calendar, sources, set_clock) -> None:
         elif target == State.NOTICE:
             act("public_notice")
         elif target == State.APPROVED:
-            act("approve", budget=project.estimate, funding_source=sources.get(day.year, sources[max(sources)]))
+            act("approve", budget=project.estimate)
         elif target == State.IN_PROGRESS:
             act("start", contractor="本地社会服务机构")
             for title, weight in (("方案与采购", 1), ("实施", 3), ("整改收尾", 1)):

@@ -3,28 +3,41 @@ and the steps open to the caller, a proposal (from residents' requests or the st
 step of the lifecycle, the statistics and the funding-source report of a subtree, and the
 configuration (caps, lists, funding sources, notice period, presets). A project outside the
 caller's scope is a 404; a visible one the caller may not change, a 403; a step made on a version
-someone has changed since, a 422 naming ``version``."""
+someone has changed since, a 422 naming ``version``.
+
+Under ``/public``, without a token and rate-limited per address as the public pages are: the
+register of a street or community, one project, a resident's proposal (answered with its
+tracking code, once) and following it by that code, sent in the body. Nothing personal is
+answered there: no proposer, no signatories' names, no notes, and free text with anything like a
+phone or ID number blotted out."""
 
 import datetime as dt
+import functools
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_ratelimit.exceptions import Ratelimited
 from ninja import Query, Router, Schema, Status
+from ninja.errors import HttpError
 from pydantic import Field
 
+from dangjian.accounts.api import ApiError
 from dangjian.accounts.roles import Permission
-from dangjian.core import paging
+from dangjian.core import paging, throttle
 from dangjian.core.paging import key_page
+from dangjian.core.throttle import public_read, public_write
 from dangjian.members.api.register import OrgRef
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
 from dangjian.projects import rules, selectors, services, tally
+from dangjian.projects.forms import MAX_KEY
 from dangjian.projects.models import FundingSource, ListItem, MicroProject, ProjectTally, Source
 from dangjian.projects.rules import Action, Kind, PassingRule, State
+from dangjian.requests import rules as request_rules
 
 router = Router(tags=["projects"])
 PAGE_SIZE = paging.PAGE_SIZE
@@ -70,6 +83,7 @@ class SourceRef(Schema):
     id: int
     name: str
     year: int
+    organization: OrgRef = Field(description="Whose budget it is.")
 
 
 class ProjectOut(Schema):
@@ -140,8 +154,8 @@ class ProposalIn(Schema):
     description: str = Field(max_length=2000)
     kind: Kind
     estimate: Decimal = Field(max_digits=10, decimal_places=2, description="Yuan, to the fen.")
-    requests: list[int] = Field(default_factory=list, max_length=100,
-                                description="The numbers of the residents' requests it answers.")
+    requests: list[Annotated[int, Field(ge=1, le=MAX_KEY)]] = Field(
+        default_factory=list, max_length=100, description="The numbers of the residents' requests it answers.")
     proposer_name: str = Field(default="", max_length=50)
     phone: str = Field(default="", max_length=30)
 
@@ -161,7 +175,8 @@ class StepIn(Schema):
     minutes: str = Field(default="", max_length=4000)
     jury_passed: bool | None = Field(default=None, description="council: a jury's decision instead of votes.")
     budget: Decimal | None = Field(default=None, max_digits=10, decimal_places=2, description="approve: yuan.")
-    funding_source: int | None = Field(default=None, description="approve: the funding source's key.")
+    funding_source: int | None = Field(default=None, description="approve: the funding source's key: a source of "
+                                                                 "this year, of the community or above it.")
     contractor: str = Field(default="", max_length=200, description="start.")
     title: str = Field(default="", max_length=100, description="milestone.")
     weight: int | None = Field(default=None, ge=1, le=rules.MAX_WEIGHT, description="milestone.")
@@ -219,10 +234,12 @@ class FundingOut(Schema):
     source: SourceRef
     kind: SourceKind
     budget: Decimal
-    approved: Decimal = Field(description="All the source's projects approved in the subtree.")
+    committed: Decimal = Field(description="What the source's projects in the subtree hold of it: the budgets of "
+                                           "those funded, and what cancelled ones had spent.")
     spent: Decimal
-    count: int = Field(description="How many projects the source funds in the subtree.")
-    projects: list[FundedOut] = Field(description="The first 500 of them.")
+    count: int = Field(description="How many projects in the subtree hold money of the source.")
+    projects: list[FundedOut] = Field(description="The first 500 of them, cancelled ones with their spending "
+                                                  "among them.")
 
 
 class ListItemOut(Schema):
@@ -235,6 +252,7 @@ class ListItemOut(Schema):
 
 class SourceOut(Schema):
     id: int
+    organization: OrgRef = Field(description="Whose budget it is.")
     name: str
     kind: SourceKind
     year: int
@@ -269,11 +287,93 @@ class ListItemIn(Schema):
 
 
 class SourceIn(Schema):
+    organization: str = Field(min_length=1, max_length=32, description="Code of the city, district, street or "
+                                                                       "community whose budget it is.")
     name: str = Field(max_length=100)
     kind: SourceKind
     year: int = Field(ge=2000, le=2100)
     budget: Decimal = Field(max_digits=12, decimal_places=2)
     active: bool = True
+
+
+class PublicStepOut(Schema):
+    occurred_on: dt.date
+    action: str = Field(description="An action, or propose. An objection is only said to be recorded.")
+    to_state: State
+
+
+class PublicProjectOut(Schema):
+    id: int
+    title: str
+    organization: OrgRef
+    kind: Kind
+    state: State
+    estimate: Decimal
+    budget: Decimal | None
+    spent: Decimal
+    progress: Decimal = Field(description="Percent: the mean of the milestones' progress by their weights.")
+    funding_source: SourceRef | None
+    proposed_at: dt.datetime
+
+
+class PublicProjectDetailOut(PublicProjectOut):
+    description: str
+    screening_rule: str
+    council_on: dt.date | None
+    present: int | None
+    votes_for: int | None
+    votes_against: int | None
+    abstaining: int | None
+    passing_rule: str
+    minutes: str
+    notice_from: dt.date | None
+    notice_until: dt.date | None
+    approved_on: dt.date | None
+    approver_org: OrgRef | None
+    contractor: str
+    started_on: dt.date | None
+    completed_on: dt.date | None
+    accepted_on: dt.date | None
+    acceptance_record: str
+    signatories: int = Field(description="How many signed the acceptance; their names are not public.")
+    surveyed: int | None
+    satisfied: int | None
+    score: Decimal | None
+    cancel_reason: str
+    requests: list[RequestRef]
+    milestones: list[MilestoneOut]
+    steps: list[PublicStepOut]
+
+
+class PublicPageOut(Schema):
+    items: list[PublicProjectOut]
+    next_after: int | None = Field(description="Pass as `after` to read the next page.")
+
+
+class PublicFilter(Schema):
+    org: str = Field(min_length=1, max_length=32, description="Code of a street or community: its whole register.")
+    state: State | None = None
+    after: int | None = Field(default=None, description="`next_after` of the previous page.")
+    limit: int = Field(default=PAGE_SIZE, ge=1, le=200)
+
+
+class PublicProposalIn(Schema):
+    organization: str = Field(min_length=1, max_length=32, description="The community's code.")
+    title: str = Field(max_length=100)
+    description: str = Field(max_length=2000)
+    kind: Kind
+    estimate: Decimal = Field(max_digits=10, decimal_places=2, description="Yuan, to the fen.")
+    proposer_name: str = Field(max_length=50, description="Kept for the community's staff; never shown.")
+    phone: str = Field(default="", max_length=30, description="Kept sealed for the community's staff; never shown.")
+
+
+class ProposedOut(Schema):
+    tracking_code: str = Field(description="Answered this once only: keep it to follow the proposal.")
+    project: PublicProjectDetailOut
+
+
+class TrackIn(Schema):
+    code: str = Field(min_length=1, max_length=30, description="The tracking code answered with the proposal.")
 
 
 # --- shaping answers ------------------------------------------------------------------------------
@@ -283,7 +383,9 @@ def _org(organization: Organization | None) -> dict | None:
 
 
 def _source(source: FundingSource | None) -> dict | None:
-    return {"id": source.pk, "name": source.name, "year": source.year} if source is not None else None
+    if source is None:
+        return None
+    return {"id": source.pk, "name": source.name, "year": source.year, "organization": _org(source.organization)}
 
 
 def _out(project: MicroProject) -> dict:
@@ -313,12 +415,12 @@ def _detail(user, project: MicroProject) -> dict:
     }
 
 
-def _configuration() -> dict:
+def _configuration(user) -> dict:
     current = selectors.configuration()
     return {"preset": current.preset, "notice_working_days": current.notice_working_days,
             "passing_rule": current.passing_rule, "caps": selectors.caps(),
             "items": list(selectors.list_items(active_only=False).values("id", "side", "text", "order", "active")),
-            "sources": list(selectors.funding_sources().values("id", "name", "kind", "year", "budget", "active"))}
+            "sources": [_source_out(source) for source in selectors.visible_sources(user)]}
 
 
 def _require_configure(request) -> None:
@@ -333,7 +435,7 @@ def _require_configure(request) -> None:
 def list_projects(request, filters: Query[ProjectFilter]):
     organization = org_selectors.organization_for(request.user, filters.org, Permission.VIEW_PROJECTS)
     rows = selectors.project_list(request.user, organization, state=filters.state, kind=filters.kind,
-                                  after=filters.after).select_related("organization", "funding_source")
+                                  after=filters.after).select_related("organization", "funding_source__organization")
     items, next_after = key_page(rows, filters.limit)
     return {"items": [_out(project) for project in items], "next_after": next_after}
 
@@ -367,7 +469,7 @@ def funding(request, filters: Query[FundingFilter]):
     organization = org_selectors.organization_for(request.user, filters.org, Permission.VIEW_PROJECTS)
     report = selectors.funding_report(organization, filters.year or timezone.localdate().year)
     return [{"source": _source(entry["source"]), "kind": entry["source"].kind, "budget": entry["source"].budget,
-             "approved": entry["approved"], "spent": entry["spent"], "count": entry["count"],
+             "committed": entry["committed"], "spent": entry["spent"], "count": entry["count"],
              "projects": [{"id": project.pk, "title": project.title, "organization": _org(project.organization),
                            "state": project.state, "approved": project.budget, "spent": project.spent}
                           for project in entry["projects"]]} for entry in report]
@@ -377,7 +479,7 @@ def funding(request, filters: Query[FundingFilter]):
 def get_configuration(request):
     if not selectors.project_scope(request.user).paths:
         raise PermissionDenied(_("Your role does not allow this."))
-    return _configuration()
+    return _configuration(request.user)
 
 
 @router.post("/config", response=ConfigurationOut, summary="Set the caps, notice period and passing rule")
@@ -386,14 +488,14 @@ def set_configuration(request, payload: ConfigurationIn):
     services.configuration_save(actor=request.user, notice_working_days=payload.notice_working_days,
                                 passing_rule=payload.passing_rule,
                                 caps={str(kind): cap for kind, cap in payload.caps.items()})
-    return _configuration()
+    return _configuration(request.user)
 
 
 @router.post("/config/preset", response=ConfigurationOut, summary="Load a city's caps and lists")
 def load_preset(request, payload: PresetIn):
     _require_configure(request)
     services.preset_load(actor=request.user, name=payload.preset)
-    return _configuration()
+    return _configuration(request.user)
 
 
 @router.post("/config/items", response={201: ListItemOut}, summary="Add an entry to the positive or negative list")
@@ -415,23 +517,29 @@ def change_item(request, item_id: int, payload: ListItemIn):
 
 
 def _source_out(source: FundingSource) -> dict:
-    return {"id": source.pk, "name": source.name, "kind": source.kind, "year": source.year, "budget": source.budget,
-            "active": source.active}
+    return {"id": source.pk, "organization": _org(source.organization), "name": source.name, "kind": source.kind,
+            "year": source.year, "budget": source.budget, "active": source.active}
+
+
+def _save_source(request, payload: SourceIn, source: FundingSource | None = None) -> FundingSource:
+    fields = payload.model_dump()
+    organization = selectors.source_organization(request.user, fields.pop("organization"))
+    return services.funding_source_save(actor=request.user, source=source, organization=organization, **fields)
 
 
 @router.post("/config/sources", response={201: SourceOut}, summary="Add a funding source")
 def add_source(request, payload: SourceIn):
     _require_configure(request)
-    return Status(201, _source_out(services.funding_source_save(actor=request.user, **payload.model_dump())))
+    return Status(201, _source_out(_save_source(request, payload)))
 
 
 @router.post("/config/sources/{int:source_id}", response=SourceOut, summary="Change a funding source")
 def change_source(request, source_id: int, payload: SourceIn):
     _require_configure(request)
-    source = FundingSource.objects.filter(pk=source_id).first()
+    source = selectors.configurable_sources(request.user).filter(pk=source_id).first()
     if source is None:
         raise Http404
-    return _source_out(services.funding_source_save(actor=request.user, source=source, **payload.model_dump()))
+    return _source_out(_save_source(request, payload, source))
 
 
 @router.get("/{int:project_id}", response=ProjectDetailOut,
@@ -443,15 +551,15 @@ def get_project(request, project_id: int):
 def _step_arguments(project: MicroProject, payload: StepIn) -> dict:
     """The service's arguments from the payload: keys resolved to objects, an unknown key named."""
     arguments = payload.model_dump(exclude={"action", "version", "note"}, exclude_none=True)
-    lookups = {"positive_item": selectors.list_items(active_only=False),
-               "negative_item": selectors.list_items(active_only=False),
-               "funding_source": selectors.funding_sources(), "milestone": selectors.milestones(project)}
-    for field, rows in lookups.items():
+    lookups = {"positive_item": (selectors.list_items(active_only=False), _("There is no list entry %(number)s.")),
+               "negative_item": (selectors.list_items(active_only=False), _("There is no list entry %(number)s.")),
+               "funding_source": (selectors.funding_sources(), _("There is no funding source %(number)s.")),
+               "milestone": (selectors.milestones(project), _("This project has no milestone %(number)s."))}
+    for field, (rows, missing) in lookups.items():
         if field in arguments:
             found = rows.filter(pk=arguments[field]).first()
             if found is None:
-                raise ValidationError({field: _("No %(field)s %(number)s.") % {"field": field,
-                                                                               "number": arguments[field]}})
+                raise ValidationError({field: missing % {"number": arguments[field]}})
             arguments[field] = found
     return arguments
 
@@ -467,3 +575,89 @@ def act(request, project_id: int, payload: StepIn):
     changed = services.project_act(actor=request.user, project=project, action=str(payload.action),
                                    version=payload.version, note=payload.note, **_step_arguments(project, payload))
     return {"id": changed.pk, "state": changed.state, "version": changed.version, "progress": changed.progress}
+
+
+# --- the public register: no token, rate-limited ----------------------------------------------------
+
+def _public(limit):
+    """Open to anyone without a token, each call counted against the rate of the public pages
+    (``limit``: core.throttle's public_read or public_write); a call over it is answered 429 as
+    the public pages' API calls are."""
+    def decorate(view):
+        limited = limit(view)
+
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return limited(request, *args, **kwargs)
+            except Ratelimited:
+                return throttle.limited(request)
+        return wrapper
+    return decorate
+
+
+def _public_out(project: MicroProject) -> dict:
+    """A project made fit for the public (``selectors.shown_in_public``), in a list."""
+    return {field: getattr(project, field) for field in (
+        "id", "title", "kind", "state", "estimate", "budget", "spent", "progress", "proposed_at")} | {
+        "organization": _org(project.organization), "funding_source": _source(project.funding_source)}
+
+
+def _public_detail(project: MicroProject) -> dict:
+    return _public_out(project) | {
+        **{field: getattr(project, field) for field in (
+            "description", "screening_rule", "council_on", "present", "votes_for", "votes_against", "abstaining",
+            "passing_rule", "minutes", "notice_from", "notice_until", "approved_on", "contractor", "started_on",
+            "completed_on", "accepted_on", "acceptance_record", "surveyed", "satisfied", "score", "cancel_reason")},
+        "signatories": project.signatory_count, "approver_org": _org(project.approver_org),
+        "requests": [{"id": request.pk, "category": request.category.name}
+                     for request in selectors.linked_requests(project)],
+        "milestones": [{"id": milestone.pk, "title": milestone.title, "weight": milestone.weight,
+                        "progress": milestone.progress, "due_on": milestone.due_on, "done_on": milestone.done_on}
+                       for milestone in selectors.public_milestones(project)],
+        "steps": list(selectors.public_steps(project).values("occurred_on", "action", "to_state")),
+    }
+
+
+@router.get("/public", auth=None, response={200: PublicPageOut, 429: ApiError},
+            summary="The public register of a street or community, newest first (no token)")
+@_public(public_read)
+def public_register(request, filters: Query[PublicFilter]):
+    organization = selectors.public_organization(filters.org)
+    rows = selectors.public_projects(organization, state=filters.state, after=filters.after).select_related(
+        "funding_source__organization")
+    items, next_after = key_page(rows, filters.limit)
+    return {"items": [_public_out(selectors.shown_in_public(project)) for project in items], "next_after": next_after}
+
+
+@router.get("/public/{int:project_id}", auth=None, response={200: PublicProjectDetailOut, 429: ApiError},
+            summary="One project of the public register: its record, milestones and steps (no token)")
+@_public(public_read)
+def public_project(request, project_id: int):
+    return _public_detail(selectors.public_project(project_id))
+
+
+@router.post("/public/proposals", auth=None, response={201: ProposedOut, 429: ApiError},
+             summary="A resident proposes a project for their community; answers its tracking code, once")
+@_public(public_write)
+def public_propose(request, payload: PublicProposalIn):
+    community = selectors.communities().filter(code=payload.organization.strip()).first()
+    if community is None:
+        raise ValidationError({"organization": _("No live community has the code “%(code)s”.") % {
+            "code": payload.organization}})
+    project, code = services.project_propose(
+        actor=None, organization=community, title=payload.title, description=payload.description, kind=payload.kind,
+        estimate=payload.estimate, source=Source.PUBLIC_PAGE, proposer_name=payload.proposer_name,
+        phone=payload.phone)
+    return Status(201, {"tracking_code": request_rules.format_tracking_code(code),
+                        "project": _public_detail(selectors.public_project(project.pk))})
+
+
+@router.post("/public/track", auth=None, response={200: PublicProjectDetailOut, 404: ApiError, 429: ApiError},
+             summary="Where a proposal stands, by its tracking code sent in the body (no token)")
+@_public(public_write)
+def public_track(request, payload: TrackIn):
+    found = selectors.by_tracking_code(payload.code)
+    if found is None:
+        raise HttpError(404, _("No proposal has this tracking code. Check it and try again."))
+    return _public_detail(selectors.public_project(found.pk))

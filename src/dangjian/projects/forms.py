@@ -3,12 +3,15 @@
 import re
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from dangjian.projects import rules, selectors
 from dangjian.projects.models import FundingSource, ListItem, Milestone
 from dangjian.projects.rules import Action, Kind, State
+
+MAX_KEY = 2**63 - 1  # the largest key a table holds; a larger number found nowhere overflows SQLite
 
 
 def money(label, max_digits=10, **options) -> forms.DecimalField:
@@ -57,7 +60,10 @@ class ProposalForm(forms.Form):
         parts = [part for part in re.split(r"[\s,，、#]+", text) if part]
         if any(not part.isdigit() for part in parts):
             raise forms.ValidationError(_("Give request numbers separated by commas."))
-        return [int(part) for part in parts]
+        numbers = [int(part) for part in parts]
+        if any(number > MAX_KEY for number in numbers):
+            raise forms.ValidationError(_("No request has a number above %(max)s.") % {"max": MAX_KEY})
+        return numbers
 
 
 class CommunityChoiceForm(forms.Form):
@@ -89,6 +95,9 @@ class ListItemForm(forms.Form):
 
 
 class FundingSourceForm(forms.Form):
+    organization = forms.CharField(label=_("Whose budget (organisation code)"), max_length=32,
+                                   help_text=_("The city, district, street or community whose money it is: it funds "
+                                               "projects of that organisation's communities only."))
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=pgettext_lazy("funding source", "Kind"), choices=FundingSource.SourceKind.choices)
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
@@ -160,7 +169,12 @@ class ApproveForm(StepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["funding_source"].queryset = selectors.funding_sources(active_only=True)
+        year = timezone.localdate().year
+        field = self.fields["funding_source"]
+        field.queryset = selectors.sources_for(self.project, year)
+        field.error_messages["invalid_choice"] = _(
+            "Choose a source of this community or of an organisation above it, for %(year)s, that funds new "
+            "projects.") % {"year": year}
 
 
 class StartForm(StepForm):

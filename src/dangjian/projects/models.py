@@ -58,7 +58,9 @@ class ListItem(models.Model):
 
 
 class FundingSource(models.Model):
-    """Where the money comes from: a budget of one kind for one year."""
+    """Where the money comes from: a budget of one kind for one year, belonging to the
+    organisation whose money it is (a city, district, street or community), which funds projects
+    of its own subtree only."""
 
     class SourceKind(models.TextChoices):
         CITY = "city", _("City budget")
@@ -68,6 +70,8 @@ class FundingSource(models.Model):
         SOCIAL = "social", _("Donations and social funds")
         OTHER = "other", _("Other")
 
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("organisation"))
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=SourceKind.choices)
     year = models.PositiveSmallIntegerField(_("year"))
@@ -77,7 +81,8 @@ class FundingSource(models.Model):
     class Meta:
         verbose_name = _("funding source")
         ordering = ["-year", "name"]
-        constraints = [models.UniqueConstraint(fields=["name", "year"], name="one_funding_source_a_year")]
+        constraints = [models.UniqueConstraint(fields=["organization", "name", "year"],
+                                               name="one_source_of_a_name_an_org_a_year")]
 
     def __str__(self):
         return f"{self.name} ({self.year})"

@@ -2,7 +2,9 @@
 street with their state, type, amount, progress and milestones, each project's steps with their
 dates and the requests it answers (number and category only), the funding-source report, a
 resident's proposal and following it by tracking code. No proposer's name or phone is shown
-anywhere here; descriptions are shown with anything like a phone or ID number blotted out."""
+anywhere here, nor the signatories' names (only how many signed), nor any note (of an objection only
+that it was recorded); every free text shown, titles first, has anything like a phone or ID number
+blotted out (``selectors.shown_in_public``)."""
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
@@ -38,19 +40,24 @@ def register(request, code):
     organization = selectors.public_organization(code)
     form = ListFilterForm(request.GET or None)
     state = form.cleaned_data.get("state") if form.is_valid() else None
-    rows = selectors.public_projects(organization, state=state, after=paging.after(request))
+    page = paging.page_context(request, selectors.public_projects(organization, state=state,
+                                                                  after=paging.after(request)))
+    page["rows"] = [selectors.shown_in_public(row) for row in page["rows"]]
     return render(request, "projects/public_register.html", {
-        "place": organization, "form": form, **paging.page_context(request, rows),
+        "place": organization, "form": form, **page,
         "counts": selectors.state_counts(organization), "states": rules.State.choices})
+
+
+def _project_page(request, project):
+    """The public page of ``project`` (already ``selectors.shown_in_public``)."""
+    return render(request, "projects/public_project.html", {
+        "project": project, "public": True, "steps": selectors.public_steps(project),
+        "milestones": selectors.public_milestones(project), "linked_requests": selectors.linked_requests(project)})
 
 
 @public_read
 def project(request, pk):
-    found = selectors.public_project(pk)
-    return render(request, "projects/public_project.html", {
-        "project": found, "description": request_rules.redact(found.description),
-        "steps": selectors.public_steps(found), "milestones": selectors.milestones(found),
-        "linked_requests": selectors.linked_requests(found)})
+    return _project_page(request, selectors.public_project(pk))
 
 
 @public_read
@@ -58,9 +65,11 @@ def funding(request, code):
     organization = selectors.public_organization(code)
     form = YearForm(request.GET or None)
     year = (form.cleaned_data.get("year") if form.is_valid() else None) or timezone.localdate().year
+    report = selectors.funding_report(organization, year)
+    for entry in report:
+        entry["projects"] = [selectors.shown_in_public(project) for project in entry["projects"]]
     return render(request, "projects/funding.html", {
-        "place": organization, "form": form, "year": year, "report": selectors.funding_report(organization, year),
-        "public": True})
+        "place": organization, "form": form, "year": year, "report": report, "public": True})
 
 
 @never_cache
@@ -105,10 +114,7 @@ def track(request):
     if found is None:
         form.add_error("code", _("No proposal has this tracking code. Check it and try again."))
         return render(request, "projects/public_track.html", {"form": form}, status=404)
-    return render(request, "projects/public_project.html", {
-        "project": found, "description": request_rules.redact(found.description), "tracked": True,
-        "steps": selectors.public_steps(found), "milestones": selectors.milestones(found),
-        "linked_requests": selectors.linked_requests(found)})
+    return _project_page(request, selectors.shown_in_public(found))
 
 
 app_name = "public_projects"

@@ -5,6 +5,7 @@ progress of a project from its milestones, and the presets of the cities whose c
 known. No database, no request."""
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -243,6 +244,17 @@ def completion_refusal(milestones) -> str | None:
     if unfinished:
         return _("%(n)s milestones are not at 100%% yet.") % {"n": unfinished}
     return None
+
+
+# --- acceptance -----------------------------------------------------------------------------------
+
+SIGNATORY_SEPARATORS = r"[,，、;；\n]+"
+
+
+def signatory_names(text: str) -> list[str]:
+    """The names in a list of signatories separated by commas, enumeration commas, semicolons or
+    lines."""
+    return [name.strip() for name in re.split(SIGNATORY_SEPARATORS, text or "") if name.strip()]
 
 
 # --- satisfaction ---------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ which shows every project of a subtree without any personal data."""
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, When
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -58,7 +58,8 @@ def project_list(user, organization: Organization, *, state: str | None = None, 
 def project_for(user, pk: int) -> MicroProject:
     """The project if ``user`` sees it; 404 otherwise, whether outside or absent."""
     return project_scope(user).get_or_404(
-        MicroProject.objects.select_related("organization", "positive_item", "negative_item", "funding_source",
+        MicroProject.objects.select_related("organization", "positive_item", "negative_item",
+                                            "funding_source__organization",
                                             "approved_by", "approver_org", "entered_by", "proposer_member"), pk=pk)
 
 
@@ -166,10 +167,47 @@ def list_items(side: str | None = None, *, active_only: bool = True) -> QuerySet
 
 
 def funding_sources(*, year: int | None = None, active_only: bool = False) -> QuerySet:
-    rows = FundingSource.objects.all()
+    rows = FundingSource.objects.select_related("organization")
     if year is not None:
         rows = rows.filter(year=year)
     return rows.filter(active=True) if active_only else rows
+
+
+def sources_for(project: MicroProject, year: int) -> QuerySet:
+    """The sources that may fund ``project`` if approved in ``year``: those of its own community
+    or of an organisation above it, for that year, that fund new projects."""
+    community = project.organization
+    return funding_sources(year=year, active_only=True).filter(
+        organization__path__in=[*community.ancestor_paths(), community.path])
+
+
+def visible_sources(user) -> QuerySet:
+    """The sources of the organisations in ``user``'s scope and of those above it: the budgets
+    their projects may be funded from."""
+    scope = project_scope(user)
+    above = {path[:end] for path in scope.paths for end in range(Organization.steplen, len(path), Organization.steplen)}
+    return funding_sources().filter(scope.q("organization__path") | Q(organization__path__in=above))
+
+
+def configurable_sources(user) -> QuerySet:
+    """The sources of the organisations where ``user`` configures projects (all of them for the
+    command line)."""
+    rows = funding_sources()
+    return rows if user is None else scope_for(user, Permission.CONFIGURE_PROJECTS).filter(rows, "organization__path")
+
+
+def source_organization(user, code: str) -> Organization:
+    """The live organisation ``code`` that ``user`` may give a funding source to: a city, district,
+    street or community where they configure projects; a message naming the field otherwise."""
+    rows = Organization.objects.live().filter(code=(code or "").strip(), level__in=SOURCE_LEVELS)
+    if user is not None:
+        rows = scope_for(user, Permission.CONFIGURE_PROJECTS).filter(rows, "path")
+    organization = rows.first()
+    if organization is None:
+        raise ValidationError({"organization": _(
+            "No city, district, street or community with the code “%(code)s” where you configure micro-projects.")
+            % {"code": code}})
+    return organization
 
 
 def state_counts(organization: Organization) -> dict[str, int]:
@@ -181,28 +219,37 @@ def state_counts(organization: Organization) -> dict[str, int]:
 
 
 FUNDING_ROWS = 500  # projects listed per source; the totals count them all
+SOURCE_LEVELS = (Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY)
+# The projects that hold money of their source: the funded ones (their budget), and the cancelled
+# ones that had paid out before they were cancelled (what they spent, which is gone).
+HOLDING = Q(state__in=sorted(rules.FUNDED)) | Q(state=rules.State.CANCELLED, spent__gt=0)
+HELD = Case(When(state=rules.State.CANCELLED, then=F("spent")), default=F("budget"))
 
 
 def funding_report(organization: Organization, year: int) -> list[dict]:
-    """Where each source of ``year`` went in ``organization``'s subtree: the budget approved and
-    the money spent in all, and project by project (the first ``FUNDING_ROWS`` of each source)."""
-    funded = MicroProject.objects.filter(_under(organization), state__in=sorted(rules.FUNDED))
-    totals = {source: (approved, spent, count) for source, approved, spent, count in (
-        funded.filter(funding_source__year=year).order_by().values_list("funding_source")
-        .annotate(approved=Sum("budget"), spent_=Sum("spent"), n=Count("*")))}
+    """Where each source of ``year`` went in ``organization``'s subtree: the sources that funded
+    projects in it and those owned within it, each with what its projects here hold (``committed``)
+    and have spent in all, and project by project (the first ``FUNDING_ROWS`` of each source)."""
+    holding = MicroProject.objects.filter(_under(organization), HOLDING, funding_source__year=year)
+    totals = {source: (committed, spent, count) for source, committed, spent, count in (
+        holding.order_by().values_list("funding_source").annotate(held=Sum(HELD), spent_=Sum("spent"),
+                                                                  n=Count("*")))}
+    sources = funding_sources(year=year).filter(
+        Q(pk__in=list(totals)) | Q(organization__path__gte=organization.path,
+                                   organization__path__lt=organization.path + PATH_END))
     report = []
-    for source in funding_sources(year=year).order_by("name"):
-        approved, spent, count = totals.get(source.pk, (ZERO, ZERO, 0))
-        report.append({"source": source, "approved": (approved or ZERO).quantize(rules.CENT),
+    for source in sources.order_by("organization__path", "name"):
+        committed, spent, count = totals.get(source.pk, (ZERO, ZERO, 0))
+        report.append({"source": source, "committed": (committed or ZERO).quantize(rules.CENT),
                        "spent": (spent or ZERO).quantize(rules.CENT), "count": count,
-                       "projects": list(funded.filter(funding_source=source).select_related("organization")
+                       "projects": list(holding.filter(funding_source=source).select_related("organization")
                                         .order_by("pk")[:FUNDING_ROWS]) if count else []})
     return report
 
 
 def source_commitments(source: FundingSource) -> Decimal:
     """What the projects funded by ``source`` hold of its budget."""
-    total = source.projects.filter(state__in=sorted(rules.FUNDED)).aggregate(total=Sum("budget"))["total"]
+    total = source.projects.filter(HOLDING).aggregate(total=Sum(HELD))["total"]
     return (total or ZERO).quantize(rules.CENT)
 
 
@@ -223,14 +270,42 @@ def public_projects(organization: Organization, *, state: str | None = None, aft
 
 
 def public_project(pk: int) -> MicroProject:
-    project = MicroProject.objects.select_related("organization", "funding_source").filter(pk=pk).first()
+    """The project numbered ``pk`` as the public sees it (``shown_in_public``); 404 if none."""
+    project = (MicroProject.objects.select_related("organization", "funding_source__organization", "approver_org")
+               .filter(pk=pk).first())
     if project is None:
         raise Http404
+    return shown_in_public(project)
+
+
+# Free text typed by residents or staff that the public pages show: any of it may hold a phone or an
+# ID number (a resident's own, a contractor's mobile, a signatory's in the record).
+PUBLIC_TEXT = ("title", "description", "screening_rule", "minutes", "contractor", "acceptance_record",
+               "cancel_reason")
+
+
+def shown_in_public(project: MicroProject) -> MicroProject:
+    """``project`` made fit to show in public, in place: its free text with anything like a phone
+    or ID number blotted out, its signatories only counted (``signatory_count``). It is for showing
+    only and is never saved."""
+    for field in PUBLIC_TEXT:
+        setattr(project, field, request_rules.redact(getattr(project, field)))
+    project.signatory_count = len(rules.signatory_names(project.signatories))
+    project.signatories = ""
     return project
 
 
+def public_milestones(project: MicroProject) -> list:
+    """The project's milestones with their titles made fit to show in public (never saved)."""
+    shown = list(milestones(project))
+    for milestone in shown:
+        milestone.title = request_rules.redact(milestone.title)
+    return shown
+
+
 def public_steps(project: MicroProject) -> QuerySet:
-    """The steps shown in public: the changes of state and objections, without the staff's notes."""
+    """The steps shown in public: the changes of state and that an objection was recorded; the
+    staff's notes (an objection's among them) are left out."""
     return (ProjectUpdate.objects.filter(project=project).exclude(action__in=[rules.Action.SPEND])
-            .order_by("at", "pk"))
+            .defer("note", "data").order_by("at", "pk"))
 

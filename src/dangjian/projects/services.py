@@ -7,7 +7,6 @@ nothing. A step names the version of the project it was made on: of two steps ma
 version, the second is refused (``version``), so two people cannot both win."""
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +20,7 @@ from dangjian.core import audit, crypto, identity
 from dangjian.core import services as core_services
 from dangjian.core.calendar import UnpublishedYear
 from dangjian.core.models import AuditAction
-from dangjian.core.scope import require_permission
+from dangjian.core.scope import has_permission, require_permission
 from dangjian.core.selectors import working_days
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
@@ -131,7 +130,9 @@ def project_propose(*, actor, organization: Organization, title: str, descriptio
 # --- the steps --------------------------------------------------------------------------------------
 
 def _locked(project: MicroProject, version: int | None) -> MicroProject:
-    current = MicroProject.objects.select_for_update().select_related("organization").get(pk=project.pk)
+    # Only the project's row: the community's is read, and locking it would hold every step of
+    # every project of the community in line.
+    current = MicroProject.objects.select_for_update(of=("self",)).select_related("organization").get(pk=project.pk)
     if version is not None and current.version != version:
         raise ValidationError({"version": _(
             "Someone changed this project while you had it open (now: %(state)s). Reload it and decide again.")
@@ -298,8 +299,22 @@ def _approve(actor, project, today, *, note, budget: Decimal | None = None,
     problem = rules.amount_problem(budget) or rules.cap_problem(project.kind, budget, selectors.caps())
     if problem:
         errors["budget"] = [problem]
+    if funding_source is not None:
+        # Locked before what is left is read: two approvals from one source, in two communities,
+        # wait for each other instead of both spending the same money.
+        funding_source = FundingSource.objects.select_for_update(of=("self",)).select_related("organization").get(
+            pk=funding_source.pk)
     if funding_source is None or not funding_source.active:
         errors["funding_source"] = [_("Choose a funding source that funds new projects.")]
+    elif not project.org_path.startswith(funding_source.organization.path):
+        errors["funding_source"] = [_("%(source)s is the budget of %(owner)s: choose a source of %(community)s "
+                                      "or of an organisation above it.") % {
+            "source": funding_source, "owner": funding_source.organization.name,
+            "community": project.organization.name}]
+    elif funding_source.year != today.year:
+        errors["funding_source"] = [_("%(source)s is the budget of %(year)s: a project approved in %(now)s is "
+                                      "funded from a source of %(now)s.") % {
+            "source": funding_source, "year": funding_source.year, "now": today.year}]
     elif not problem:
         left = funding_source.budget - selectors.source_commitments(funding_source)
         if budget > left:
@@ -388,16 +403,13 @@ def _complete(actor, project, today, *, note, **_ignored) -> dict:
     return {"fields": ["completed_on"], "counts": {today: {"completed": 1}}}
 
 
-SIGNATORY_SEPARATORS = r"[,，、;；\n]+"
-
-
 def _accept(actor, project, today, *, note, accepted_on: dt.date | None = None, record: str = "",
             signatories: str = "", **_ignored) -> dict:
     errors = _past_or_today("accepted_on", accepted_on, today, not_before=project.completed_on)
     record = _text(record)
     if not record:
         errors["record"] = [_("Write the acceptance record: what was checked and found.")]
-    names = [name.strip() for name in re.split(SIGNATORY_SEPARATORS, signatories or "") if name.strip()]
+    names = rules.signatory_names(signatories)
     if len(names) < 2:
         errors["signatories"] = [_("Name at least two signatories, separated by commas.")]
     if errors:
@@ -543,10 +555,25 @@ def list_item_save(*, actor, item: ListItem | None = None, side: str, text: str,
 
 
 @transaction.atomic
-def funding_source_save(*, actor, source: FundingSource | None = None, name: str, kind: str, year: int | None,
-                        budget: Decimal | None, active: bool = True) -> FundingSource:
+def funding_source_save(*, actor, source: FundingSource | None = None, organization: Organization | None,
+                        name: str, kind: str, year: int | None, budget: Decimal | None,
+                        active: bool = True) -> FundingSource:
+    """Add or change a funding source of ``organization`` (a city, district, street or community
+    where ``actor`` configures projects). Its budget never drops below what its projects hold,
+    and its owner and year never change once a project holds money of it."""
     _require_configure(actor)
+    if source is not None:
+        # Locked before what its projects hold is read: an approval from it waits, or is waited for.
+        source = FundingSource.objects.select_for_update(of=("self",)).select_related("organization").get(pk=source.pk)
+    committed = selectors.source_commitments(source) if source is not None else Decimal(0)
     errors = {}
+    if organization is None or organization.level not in selectors.SOURCE_LEVELS or organization.is_dissolved or (
+            actor is not None and not has_permission(actor, Permission.CONFIGURE_PROJECTS, organization.path)):
+        errors["organization"] = [_("Choose a city, district, street or community where you configure "
+                                    "micro-projects.")]
+    elif committed and organization != source.organization:
+        errors["organization"] = [_("Projects hold %(committed)s yuan of this source: it stays %(owner)s's.") % {
+            "committed": committed, "owner": source.organization.name}]
     name = _text(name)
     if not 2 <= len(name) <= 100:
         errors["name"] = [_("Give a name of 2 to 100 characters.")]
@@ -554,22 +581,29 @@ def funding_source_save(*, actor, source: FundingSource | None = None, name: str
         errors["kind"] = [_("Choose a kind of source.")]
     if year is None or not 2000 <= year <= 2100:
         errors["year"] = [_("Give a year from 2000 to 2100.")]
-    elif name and FundingSource.objects.filter(name=name, year=year).exclude(pk=getattr(source, "pk", None)).exists():
-        errors["name"] = [_("A source of this name exists for %(year)s.") % {"year": year}]
+    elif committed and year != source.year:
+        errors["year"] = [_("Projects hold %(committed)s yuan of this source: it stays the budget of %(year)s.") % {
+            "committed": committed, "year": source.year}]
+    elif name and "organization" not in errors and FundingSource.objects.filter(
+            organization=organization, name=name, year=year).exclude(pk=getattr(source, "pk", None)).exists():
+        errors["name"] = [_("%(owner)s has a source of this name for %(year)s.") % {
+            "owner": organization.name, "year": year}]
     problem = rules.amount_problem(budget, rules.MAX_BUDGET)
     if problem:
         errors["budget"] = [problem]
-    elif source is not None and budget < (committed := selectors.source_commitments(source)):
+    elif budget < committed:
         errors["budget"] = [_("Projects hold %(committed)s yuan of this source already.") % {"committed": committed}]
     if errors:
         raise ValidationError(errors)
     created = source is None
-    before = {} if created else {"name": source.name, "kind": source.kind, "year": source.year,
-                                 "budget": str(source.budget), "active": source.active}
+    before = {} if created else {"organization": source.organization.code, "name": source.name, "kind": source.kind,
+                                 "year": source.year, "budget": str(source.budget), "active": source.active}
     source = source or FundingSource()
-    source.name, source.kind, source.year, source.budget, source.active = name, kind, year, budget, active
+    source.organization, source.name, source.kind, source.year = organization, name, kind, year
+    source.budget, source.active = budget, active
     source.save()
     audit.record(AuditAction.CREATE if created else AuditAction.UPDATE, actor=actor, obj=source,
-                 changes={"funding_source": audit.diff(before, {"name": name, "kind": kind, "year": year,
-                                                                "budget": str(budget), "active": active})})
+                 org_path=organization.path, changes={"funding_source": audit.diff(before, {
+                     "organization": organization.code, "name": name, "kind": kind, "year": year,
+                     "budget": str(budget), "active": active})})
     return source

@@ -33,7 +33,7 @@ from dangjian.projects.forms import (
     ProposalForm,
     YearForm,
 )
-from dangjian.projects.models import FundingSource, ListItem, Source
+from dangjian.projects.models import ListItem, Source
 from dangjian.requests import rules as request_rules
 
 
@@ -242,7 +242,7 @@ def config(request):
             return redirect("projects:config")
     return render(request, "projects/config.html", {
         "form": form, "preset_form": PresetForm(initial={"preset": current.preset}), "configuration": current,
-        "items": selectors.list_items(active_only=False), "sources": selectors.funding_sources()})
+        "items": selectors.list_items(active_only=False), "sources": selectors.configurable_sources(request.user)})
 
 
 @login_required
@@ -286,13 +286,19 @@ def config_item(request, pk=None):
 @login_required
 def config_source(request, pk=None):
     _require_configure(request)
-    source = None if pk is None else FundingSource.objects.filter(pk=pk).first()
+    source = None if pk is None else selectors.configurable_sources(request.user).filter(pk=pk).first()
     if pk is not None and source is None:
         raise Http404
-    initial = {} if source is None else {"name": source.name, "kind": source.kind, "year": source.year,
-                                         "budget": source.budget, "active": source.active}
-    return _config_form(request, FundingSourceForm(request.POST or None, initial=initial or None),
-                        lambda data: services.funding_source_save(actor=request.user, source=source, **data),
+    initial = {} if source is None else {"organization": source.organization.code, "name": source.name,
+                                         "kind": source.kind, "year": source.year, "budget": source.budget,
+                                         "active": source.active}
+
+    def save(data):
+        fields = dict(data)
+        organization = selectors.source_organization(request.user, fields.pop("organization"))
+        return services.funding_source_save(actor=request.user, source=source, organization=organization, **fields)
+
+    return _config_form(request, FundingSourceForm(request.POST or None, initial=initial or None), save,
                         _("Funding source"))
 
 
