@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 
 from dangjian.accounts import services as account_services
 from dangjian.accounts.roles import Role
@@ -75,3 +76,12 @@ def next_year_entered(db):
     carry them yet (core.services.calendar_next_year_by_the_week). Tests whose deadlines start
     today need it from December on, so that they do not depend on the day they run."""
     core_services.calendar_next_year_by_the_week(actor=None, today=dt.date.today())
+
+
+@pytest.fixture
+def english(settings):
+    """Messages read in English, in threads too (the default language, not only this thread's),
+    for tests that assert them; tests/test_translations.py checks the Chinese."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

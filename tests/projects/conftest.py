@@ -7,6 +7,11 @@ from tests.projects import factories
 
 
 @pytest.fixture(autouse=True)
+def _in_english(english):
+    """The messages these tests assert are the English ones (tests/conftest.py)."""
+
+
+@pytest.fixture(autouse=True)
 def _calendar(next_year_entered):
     """A notice put up today may run into next year (tests/conftest.py)."""
 

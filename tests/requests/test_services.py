@@ -10,7 +10,7 @@ from fractions import Fraction
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from dangjian.accounts.roles import Role
 from dangjian.core.calendar import UnpublishedYear, WorkingDays
@@ -38,14 +38,8 @@ from tests import factories
 from tests.concurrency import at_once, postgresql_only
 from tests.service import factories as service_factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 CALENDAR = WorkingDays()
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @dataclass

@@ -100,12 +100,10 @@ class ProjectOut(Schema):
     proposed_at: dt.datetime
 
 
-class ProjectDetailOut(ProjectOut):
-    version: int = Field(description="Send it back with a step: a step made on an older version is refused.")
+class ProjectCourse(Schema):
+    """What a project's page tells of its course, to its staff and to the public alike."""
+
     description: str
-    source: Source
-    proposer_name: str
-    proposer_phone: str = Field(description="Masked.")
     screening_rule: str
     council_on: dt.date | None
     present: int | None
@@ -123,13 +121,20 @@ class ProjectDetailOut(ProjectOut):
     completed_on: dt.date | None
     accepted_on: dt.date | None
     acceptance_record: str
-    signatories: str
     surveyed: int | None
     satisfied: int | None
     score: Decimal | None
     cancel_reason: str
     requests: list[RequestRef]
     milestones: list[MilestoneOut]
+
+
+class ProjectDetailOut(ProjectOut, ProjectCourse):
+    version: int = Field(description="Send it back with a step: a step made on an older version is refused.")
+    source: Source
+    proposer_name: str
+    proposer_phone: str = Field(description="Masked.")
+    signatories: str
     spending: list[SpendingOut]
     actions: list[Action] = Field(description="The steps open to you on this project now.")
     timeline: list[StepOut]
@@ -302,52 +307,9 @@ class PublicStepOut(Schema):
     to_state: State
 
 
-class PublicProjectOut(Schema):
-    id: int
-    title: str
-    organization: OrgRef
-    kind: Kind
-    state: State
-    estimate: Decimal
-    budget: Decimal | None
-    spent: Decimal
-    progress: Decimal = Field(description="Percent: the mean of the milestones' progress by their weights.")
-    funding_source: SourceRef | None
-    proposed_at: dt.datetime
-
-
-class PublicProjectDetailOut(PublicProjectOut):
-    description: str
-    screening_rule: str
-    council_on: dt.date | None
-    present: int | None
-    votes_for: int | None
-    votes_against: int | None
-    abstaining: int | None
-    passing_rule: str
-    minutes: str
-    notice_from: dt.date | None
-    notice_until: dt.date | None
-    approved_on: dt.date | None
-    approver_org: OrgRef | None
-    contractor: str
-    started_on: dt.date | None
-    completed_on: dt.date | None
-    accepted_on: dt.date | None
-    acceptance_record: str
+class PublicProjectDetailOut(ProjectOut, ProjectCourse):
     signatories: int = Field(description="How many signed the acceptance; their names are not public.")
-    surveyed: int | None
-    satisfied: int | None
-    score: Decimal | None
-    cancel_reason: str
-    requests: list[RequestRef]
-    milestones: list[MilestoneOut]
     steps: list[PublicStepOut]
-
-
-class PublicPageOut(Schema):
-    items: list[PublicProjectOut]
-    next_after: int | None = Field(description="Pass as `after` to read the next page.")
 
 
 class PublicFilter(Schema):
@@ -619,7 +581,7 @@ def _public_detail(project: MicroProject) -> dict:
     }
 
 
-@router.get("/public", auth=None, response={200: PublicPageOut, 429: ApiError},
+@router.get("/public", auth=None, response={200: ProjectPageOut, 429: ApiError},
             summary="The public register of a street or community, newest first (no token)")
 @_public(public_read)
 def public_register(request, filters: Query[PublicFilter]):
