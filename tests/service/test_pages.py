@@ -247,3 +247,13 @@ def test_a_start_years_ahead_is_put_on_its_field(clerk_client, tree):
         "capacity": "5"})
     assert response.status_code == 200 and not Activity.objects.exists()
     assert "starts_at" in response.context["form"].errors
+
+
+def test_staff_cancel_an_activity_on_its_page_with_a_reason(clerk_client, tree):
+    activity = make_activity(tree.community_a)
+    address = reverse("service:activity_cancel", args=[activity.pk])
+    refused = clerk_client.post(address, {"reason": ""}, follow=True)
+    assert refused.context["messages"] and not Activity.objects.get(pk=activity.pk).is_cancelled
+    done = clerk_client.post(address, {"reason": "台风预警"}, follow=True)
+    assert "cancelled" in " ".join(str(message) for message in done.context["messages"])
+    assert Activity.objects.get(pk=activity.pk).cancel_reason == "台风预警"

@@ -337,17 +337,24 @@ def activity_signups(request, pk):
 def activity_cancel(request, pk):
     found = selectors.activity_for(request.user, pk)
     _require_manage(request, found.org_path)
+    return _with_reason(request, found, lambda reason: services.activity_cancel(
+        actor=request.user, activity=found, reason=reason), _("The activity is cancelled."))
+
+
+def _with_reason(request, activity, step, done: str):
+    """Make ``step`` on ``activity`` with the reason typed in the form; its refusals, or ``done``,
+    are told on the activity's page."""
     form = ReasonForm(request.POST)
     if form.is_valid():
         try:
-            services.activity_cancel(actor=request.user, activity=found, reason=form.cleaned_data["reason"])
+            step(form.cleaned_data["reason"])
         except ValidationError as error:
             apply_errors(form, error)
     if form.errors:
         _refusals_as_messages(request, form)
     else:
-        messages.success(request, _("The activity is cancelled."))
-    return redirect("service:activity", pk=found.pk)
+        messages.success(request, done)
+    return redirect("service:activity", pk=activity.pk)
 
 
 @login_required
@@ -387,17 +394,9 @@ def check_in_remove(request, pk, check_in):
     found = selectors.activity_for(request.user, pk)
     _require_manage(request, found.org_path)
     row = selectors.check_in_for(found, check_in)
-    form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.check_in_remove(actor=request.user, check_in=row, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_errors(form, error)
-    if form.errors:
-        _refusals_as_messages(request, form)
-    else:
-        messages.success(request, _("The check-in of %(name)s is removed.") % {"name": (row.member or row.volunteer).name})
-    return redirect("service:activity", pk=found.pk)
+    return _with_reason(request, found, lambda reason: services.check_in_remove(
+        actor=request.user, check_in=row, reason=reason),
+        _("The check-in of %(name)s is removed.") % {"name": (row.member or row.volunteer).name})
 
 
 # --- statistics -----------------------------------------------------------------------------------
