@@ -153,12 +153,17 @@ class ProjectFilter(Schema):
     limit: int = Field(default=PAGE_SIZE, ge=1, le=200)
 
 
-class ProposalIn(Schema):
+class ProposalWords(Schema):
+    """What every proposal gives, whoever makes it."""
+
     organization: str = Field(min_length=1, max_length=32, description="The community's code.")
     title: str = Field(max_length=100)
     description: str = Field(max_length=2000)
     kind: Kind
     estimate: Decimal = Field(max_digits=10, decimal_places=2, description="Yuan, to the fen.")
+
+
+class ProposalIn(ProposalWords):
     requests: list[Annotated[int, Field(ge=1, le=MAX_KEY)]] = Field(
         default_factory=list, max_length=100, description="The numbers of the residents' requests it answers.")
     proposer_name: str = Field(default="", max_length=50)
@@ -319,12 +324,7 @@ class PublicFilter(Schema):
     limit: int = Field(default=PAGE_SIZE, ge=1, le=200)
 
 
-class PublicProposalIn(Schema):
-    organization: str = Field(min_length=1, max_length=32, description="The community's code.")
-    title: str = Field(max_length=100)
-    description: str = Field(max_length=2000)
-    kind: Kind
-    estimate: Decimal = Field(max_digits=10, decimal_places=2, description="Yuan, to the fen.")
+class PublicProposalIn(ProposalWords):
     proposer_name: str = Field(max_length=50, description="Kept for the community's staff; never shown.")
     phone: str = Field(default="", max_length=30, description="Kept sealed for the community's staff; never shown.")
 
