@@ -68,6 +68,53 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
+def timings(action, runs: int, warm: int = 3) -> list[float]:
+    """Milliseconds of each of ``runs`` calls of ``action``, after ``warm`` calls not counted."""
+    for _ in range(warm):
+        action()
+    values = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        values.append((time.perf_counter() - started) * 1000)
+    return values
+
+
+def comparison_row(scope: str, case: str, platform_ms: list[float], sql_ms: list[float]) -> dict:
+    return {"scope": scope, "case": case, "platform_p50": percentile(platform_ms, 0.5),
+            "platform_p95": percentile(platform_ms, 0.95), "sql_p50": percentile(sql_ms, 0.5),
+            "sql_p95": percentile(sql_ms, 0.95)}
+
+
+def compare(cases, runs: int, *, keep_answer: bool = False) -> list[dict]:
+    """Time each case of (scope, what, platform, reference): the two must give the same answer
+    first, so that the figures compare like with like."""
+    rows = []
+    for scope, what, platform_call, reference in cases:
+        answer = platform_call()
+        assert answer == reference(), (answer, reference())
+        row = comparison_row(scope, what, timings(platform_call, runs), timings(reference, runs))
+        rows.append({**row, "answer": repr(answer)} if keep_answer else row)
+    return rows
+
+
+def comparison_table(rows: list[dict]) -> list[str]:
+    """The README table of ``compare``'s rows, platform beside raw SQL."""
+    return [
+        "| scope | what | platform p50 | platform p95 | raw SQL p50 | raw SQL p95 |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+        *(f"| {row['scope']} | {row['case']} | {row['platform_p50']:.1f} | {row['platform_p95']:.1f} | "
+          f"{row['sql_p50']:.1f} | {row['sql_p95']:.1f} |" for row in rows),
+    ]
+
+
+def earlier_generation(name: str, made: dict | None) -> dict | None:
+    """What generating the data took: this run's, or the run's that generated it, as recorded."""
+    if made is None and results_path(name).exists():
+        return json.loads(results_path(name).read_text()).get("generation")
+    return made
+
+
 def machine() -> str:
     import psycopg
 

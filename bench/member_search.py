@@ -8,20 +8,8 @@ Needs the city of bench/subtree_count.py (1,000,000 members); it does not genera
 """
 
 import argparse
-import time
 
 import _common
-
-
-def timings(action, runs: int, warm: int = 3) -> list[float]:
-    for _ in range(warm):
-        action()
-    values = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        values.append((time.perf_counter() - started) * 1000)
-    return values
 
 
 def main() -> None:
@@ -83,9 +71,9 @@ def main() -> None:
             with CaptureQueriesContext(connection) as captured:
                 found = len(selectors.member_page(reader, filters).items)
             statements = [query["sql"] for query in captured.captured_queries]
-            platform = timings(lambda filters=filters, reader=reader: selectors.member_page(reader, filters),
+            platform = _common.timings(lambda filters=filters, reader=reader: selectors.member_page(reader, filters),
                                arguments.runs)
-            reference = timings(lambda statements=statements: [raw.execute(sql).fetchall() for sql in statements],
+            reference = _common.timings(lambda statements=statements: [raw.execute(sql).fetchall() for sql in statements],
                                 arguments.runs)
             rows.append({
                 "scope": label, "members_in_scope": in_scope, "case": case, "rows": found,

@@ -26,7 +26,6 @@ import time
 from decimal import Decimal
 
 import _common
-from member_search import timings
 
 SEED = 2026
 SUBTREE = "p.org_path >= %(path)s AND p.org_path < %(end)s"
@@ -212,7 +211,6 @@ def main() -> None:
     arguments = parser.parse_args()
     _common.setup_django()
 
-    import json
 
     import psycopg
     from django.conf import settings
@@ -229,9 +227,7 @@ def main() -> None:
     generation = None
     if MicroProject.objects.count() != arguments.projects:
         generation = generate(arguments.projects)
-    results_file = _common.results_path("projects_views")
-    if generation is None and results_file.exists():
-        generation = json.loads(results_file.read_text()).get("generation")
+    generation = _common.earlier_generation("projects_views", generation)
     total, updates = MicroProject.objects.count(), ProjectUpdate.objects.count()
     today = timezone.localdate()
     root = Organization.objects.get(depth=1)
@@ -275,14 +271,7 @@ def main() -> None:
         ("street", "public register page (HTTP, rendered): first 50 projects and the counts by state", register_page,
          raw_register_page),
     ]
-    rows = []
-    for scope, what, platform, reference in cases:
-        answer = platform()
-        assert answer == reference(), (answer, reference())
-        platform_ms, raw_ms = timings(platform, arguments.runs), timings(reference, arguments.runs)
-        rows.append({"scope": scope, "case": what, "platform_p50": _common.percentile(platform_ms, 0.5),
-                     "platform_p95": _common.percentile(platform_ms, 0.95), "sql_p50": _common.percentile(raw_ms, 0.5),
-                     "sql_p95": _common.percentile(raw_ms, 0.95)})
+    rows = _common.compare(cases, arguments.runs)
     raw.close()
 
     in_street = MicroProject.objects.filter(org_path__gte=street.path, org_path__lt=street.path + PATH_END).count()
@@ -294,10 +283,7 @@ def main() -> None:
         f"in the 1,000,000-member city's {Organization.objects.filter(level=Level.COMMUNITY).count():,} "
         f"communities; the street holds {in_street:,} of them. {arguments.runs} warm runs each, ms.",
         "",
-        "| scope | what | platform p50 | platform p95 | raw SQL p50 | raw SQL p95 |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
-        *(f"| {row['scope']} | {row['case']} | {row['platform_p50']:.1f} | {row['platform_p95']:.1f} | "
-          f"{row['sql_p50']:.1f} | {row['sql_p95']:.1f} |" for row in rows),
+        *_common.comparison_table(rows),
         "",
         f"Target (issue 6): p95 under 200 ms; slowest p95 through the platform: "
         f"{max(row['platform_p95'] for row in rows):.1f} ms.",

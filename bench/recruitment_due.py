@@ -13,7 +13,6 @@ import argparse
 import datetime as dt
 
 import _common
-from member_search import timings
 
 
 def generate(files: int) -> None:
@@ -94,21 +93,15 @@ def main() -> None:
             with CaptureQueriesContext(connection) as captured:
                 action()
             sql = captured.captured_queries[-1]["sql"]
-            platform = timings(action, arguments.runs)
-            reference = timings(lambda sql=sql: raw.execute(sql).fetchall(), arguments.runs)
-            rows.append({"scope": label, "case": case, "platform_p50": _common.percentile(platform, 0.5),
-                         "platform_p95": _common.percentile(platform, 0.95), "sql_p50": _common.percentile(reference, 0.5),
-                         "sql_p95": _common.percentile(reference, 0.95)})
+            rows.append(_common.comparison_row(label, case, _common.timings(action, arguments.runs), _common.timings(
+                lambda sql=sql: raw.execute(sql).fetchall(), arguments.runs)))
     _common.write_results("recruitment_due", {"machine": _common.machine(), "files": total, "rows": rows})
     worst = max(row["platform_p95"] for row in rows)
     lines = [
         f"Measured {_common.machine()}; {total:,} recruitment files (half open) over the 1,000,000-member city; "
         f"{arguments.runs} runs each, ms.",
         "",
-        "| scope | what | platform p50 | platform p95 | raw SQL p50 | raw SQL p95 |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
-        *(f"| {row['scope']} | {row['case']} | {row['platform_p50']:.1f} | {row['platform_p95']:.1f} | "
-          f"{row['sql_p50']:.1f} | {row['sql_p95']:.1f} |" for row in rows),
+        *_common.comparison_table(rows),
         "",
         f"Slowest p95 through the platform: {worst:.1f} ms.",
     ]

@@ -23,7 +23,6 @@ import datetime as dt
 import time
 
 import _common
-from member_search import timings
 
 OPEN = "('received', 'accepted', 'assigned', 'in_progress', 'reopened')"
 WITHIN = "(r.org_path >= %(path)s AND r.org_path < %(end)s OR r.assigned_path >= %(path)s AND r.assigned_path < %(end)s)"
@@ -120,7 +119,6 @@ def main() -> None:
     arguments = parser.parse_args()
     _common.setup_django()
 
-    import json
 
     import psycopg
     from django.utils import timezone
@@ -137,9 +135,7 @@ def main() -> None:
     generation = None
     if abs(Request.objects.count() - arguments.requests) > arguments.requests // 100:
         generation = generate(arguments.requests)
-    results_file = _common.results_path("requests_views")
-    if generation is None and results_file.exists():
-        generation = json.loads(results_file.read_text()).get("generation")
+    generation = _common.earlier_generation("requests_views", generation)
     total, updates = Request.objects.count(), RequestUpdate.objects.count()
     today = timezone.localdate()
     root = Organization.objects.get(depth=1)
@@ -189,14 +185,7 @@ def main() -> None:
         ("root", "statistics this year: figures, open and overdue now",
          lambda: statistics(root_reader, root), lambda: raw_statistics(root)),
     ]
-    rows = []
-    for scope, what, platform, reference in cases:
-        answer = platform()
-        assert answer == reference(), (answer, reference())
-        platform_ms, raw_ms = timings(platform, arguments.runs), timings(reference, arguments.runs)
-        rows.append({"scope": scope, "case": what, "platform_p50": _common.percentile(platform_ms, 0.5),
-                     "platform_p95": _common.percentile(platform_ms, 0.95), "sql_p50": _common.percentile(raw_ms, 0.5),
-                     "sql_p95": _common.percentile(raw_ms, 0.95), "answer": repr(answer)})
+    rows = _common.compare(cases, arguments.runs, keep_answer=True)
     raw.close()
 
     under_street = Request.objects.filter(org_path__gte=street.path, org_path__lt=street.path + PATH_END).count()
@@ -208,10 +197,7 @@ def main() -> None:
         f"up to {today:%Y-%m-%d} in the 1,000,000-member city; the street holds {under_street:,} of them. "
         f"{arguments.runs} warm runs each, ms; the reader holds a viewer role on the node.",
         "",
-        "| scope | what | platform p50 | platform p95 | raw SQL p50 | raw SQL p95 |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
-        *(f"| {row['scope']} | {row['case']} | {row['platform_p50']:.1f} | {row['platform_p95']:.1f} | "
-          f"{row['sql_p50']:.1f} | {row['sql_p95']:.1f} |" for row in rows),
+        *_common.comparison_table(rows),
         "",
         f"Target (issue 5): p95 under 200 ms for both; slowest p95 through the platform: "
         f"{max(row['platform_p95'] for row in rows):.1f} ms.",

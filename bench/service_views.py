@@ -20,14 +20,12 @@ monthly roll-ups are rebuilt (``service.tally.rebuild``) and the tables analysed
 
 import argparse
 import datetime as dt
-import json
 import random
 import secrets
 import time
 from decimal import Decimal
 
 import _common
-from member_search import timings
 
 PER_ACTIVITY = 25
 TABLES = ("service_checkin", "service_signup", "service_teammembership", "service_activity", "service_serviceteam",
@@ -171,9 +169,7 @@ def main() -> None:
     generation = None
     if abs(CheckIn.objects.count() - arguments.check_ins) > arguments.check_ins // 100:
         generation = generate(arguments.check_ins)
-    results_file = _common.results_path("service_views")
-    if generation is None and results_file.exists():
-        generation = json.loads(results_file.read_text()).get("generation")
+    generation = _common.earlier_generation("service_views", generation)
     today = timezone.localdate()
     now = timezone.now()
     root = Organization.objects.get(depth=1)
@@ -220,14 +216,7 @@ def main() -> None:
     cases = [("root", "statistics this year (teams, activities, participations, hours)", statistics, raw_statistics),
              ("member", "own service page: hours this year, target, attended, open activities", own_page,
               raw_own_page)]
-    rows = []
-    for scope, what, platform, reference in cases:
-        answer = platform()
-        assert answer == reference(), (answer, reference())
-        platform_ms, raw_ms = timings(platform, arguments.runs), timings(reference, arguments.runs)
-        rows.append({"scope": scope, "case": what, "platform_p50": _common.percentile(platform_ms, 0.5),
-                     "platform_p95": _common.percentile(platform_ms, 0.95), "sql_p50": _common.percentile(raw_ms, 0.5),
-                     "sql_p95": _common.percentile(raw_ms, 0.95)})
+    rows = _common.compare(cases, arguments.runs)
     raw.close()
     total = CheckIn.objects.count()
     machine = _common.machine()
@@ -237,10 +226,7 @@ def main() -> None:
         f"Measured {machine}; {total:,} check-ins at a year of activities up to {today:%Y-%m-%d} in the "
         f"1,000,000-member city. {arguments.runs} warm runs each, ms.",
         "",
-        "| scope | what | platform p50 | platform p95 | raw SQL p50 | raw SQL p95 |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
-        *(f"| {row['scope']} | {row['case']} | {row['platform_p50']:.1f} | {row['platform_p95']:.1f} | "
-          f"{row['sql_p50']:.1f} | {row['sql_p95']:.1f} |" for row in rows),
+        *_common.comparison_table(rows),
         "",
         f"Target (issue 6): p95 under 200 ms; slowest p95 through the platform: "
         f"{max(row['platform_p95'] for row in rows):.1f} ms.",
