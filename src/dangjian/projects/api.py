@@ -29,6 +29,7 @@ from dangjian.accounts.api import ApiError
 from dangjian.accounts.roles import Permission
 from dangjian.core import paging, throttle
 from dangjian.core.paging import key_page
+from dangjian.core.schemas import StatisticsFilter
 from dangjian.core.throttle import public_read, public_write
 from dangjian.members.api.register import OrgRef
 from dangjian.orgs import selectors as org_selectors
@@ -209,13 +210,6 @@ class StepDoneOut(Schema):
     state: State
     version: int
     progress: Decimal
-
-
-class StatisticsFilter(Schema):
-    org: str = Field(min_length=1, max_length=32, description="Code of an organisation: its whole subtree.")
-    first: dt.date | None = Field(default=None, description="Any day of the first month; January of this year "
-                                                            "if left out.")
-    last: dt.date | None = Field(default=None, description="Any day of the last month; this month if left out.")
 
 
 class StatisticsOut(Schema):
@@ -418,10 +412,7 @@ def propose(request, payload: ProposalIn):
 @router.get("/statistics", response=StatisticsOut, summary="What happened to the micro-projects of a subtree")
 def statistics(request, filters: Query[StatisticsFilter]):
     organization = org_selectors.organization_for(request.user, filters.org, Permission.VIEW_PROJECTS)
-    today = timezone.localdate()
-    first, last = filters.first or today.replace(month=1, day=1), filters.last or today
-    if first > last:
-        raise ValidationError({"last": _("The last month comes after the first.")})
+    first, last = filters.months()
     return {"organization": _org(organization), "first": first.replace(day=1), "last": last.replace(day=1),
             "figures": tally.figures(organization, first, last), "now": selectors.state_counts(organization)}
 

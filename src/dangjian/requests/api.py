@@ -18,6 +18,7 @@ from pydantic import Field
 
 from dangjian.accounts.roles import Permission
 from dangjian.core import paging
+from dangjian.core.schemas import OrgPageFilter, StatisticsFilter
 from dangjian.members.api.register import OrgRef
 from dangjian.members.selectors.own import own_member
 from dangjian.orgs import counts as org_counts
@@ -197,13 +198,6 @@ class ActionOut(Schema):
     version: int
 
 
-class StatisticsFilter(Schema):
-    org: str = Field(min_length=1, max_length=32, description="Code of an organisation: its whole subtree.")
-    first: dt.date | None = Field(default=None, description="Any day of the first month; January of this year "
-                                                            "if left out.")
-    last: dt.date | None = Field(default=None, description="Any day of the last month; this month if left out.")
-
-
 class StatisticsOut(Schema):
     organization: OrgRef
     first: dt.date
@@ -212,12 +206,6 @@ class StatisticsOut(Schema):
     median_days_to_resolve: float | None
     open_now: int
     overdue_now: int
-
-
-class OrgPageFilter(Schema):
-    org: str = Field(min_length=1, max_length=32, description="Code of an organisation: its whole subtree.")
-    after: int | None = Field(default=None, description="`next_after` of the previous page.")
-    limit: int = Field(default=PAGE_SIZE, ge=1, le=200)
 
 
 class DutyOut(Schema):
@@ -485,9 +473,7 @@ def list_requests(request, filters: Query[RequestFilter]):
 def statistics(request, filters: Query[StatisticsFilter]):
     organization = org_selectors.organization_for(request.user, filters.org, Permission.VIEW_REQUESTS)
     today = timezone.localdate()
-    first, last = filters.first or today.replace(month=1, day=1), filters.last or today
-    if first > last:
-        raise ValidationError({"last": _("The last month comes after the first.")})
+    first, last = filters.months()
     figures = tally.figures(organization, first, last)
     now = selectors.open_counts(request.user, organization, today=today)
     return {"organization": _org(organization), "first": org_counts.month_of(first), "last": org_counts.month_of(last),

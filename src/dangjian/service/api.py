@@ -17,7 +17,8 @@ from ninja import Query, Router, Schema, Status
 from pydantic import AwareDatetime, Field
 
 from dangjian.accounts.roles import Permission
-from dangjian.core.paging import PAGE_SIZE, key_page
+from dangjian.core.paging import key_page
+from dangjian.core.schemas import OrgPageFilter, StatisticsFilter
 from dangjian.members.api.register import OrgRef
 from dangjian.members.selectors.own import own_member
 from dangjian.orgs import counts as org_counts
@@ -64,12 +65,6 @@ class TeamDetailOut(TeamOut):
 class TeamPageOut(Schema):
     items: list[TeamOut]
     next_after: int | None = Field(description="Pass as `after` to read the next page.")
-
-
-class OrgPageFilter(Schema):
-    org: str = Field(min_length=1, max_length=32, description="Code of an organisation: its whole subtree.")
-    after: int | None = Field(default=None, description="`next_after` of the previous page.")
-    limit: int = Field(default=PAGE_SIZE, ge=1, le=200)
 
 
 class TeamIn(Schema):
@@ -169,20 +164,6 @@ class ActivityPageOut(Schema):
     next_after: int | None
 
 
-class ActivityIn(Schema):
-    organization: str | None = Field(default=None, max_length=32,
-                                     description="The organising organisation's code (or give `team`).")
-    team: int | None = Field(default=None, description="The organising team's key.")
-    title: str = Field(max_length=100)
-    description: str = Field(default="", max_length=2000)
-    place: str = Field(max_length=200)
-    starts_at: AwareDatetime = Field(description="With its offset from UTC, such as 2025-06-07T09:00:00+08:00.")
-    ends_at: AwareDatetime
-    capacity: int = Field(ge=1, le=rules.MAX_CAPACITY)
-    signup_until: AwareDatetime | None = None
-    counts_as_study: bool = False
-
-
 class ActivityChangeIn(Schema):
     title: str = Field(max_length=100)
     description: str = Field(default="", max_length=2000)
@@ -192,6 +173,12 @@ class ActivityChangeIn(Schema):
     capacity: int = Field(ge=1, le=rules.MAX_CAPACITY)
     signup_until: AwareDatetime | None = None
     counts_as_study: bool = False
+
+
+class ActivityIn(ActivityChangeIn):
+    organization: str | None = Field(default=None, max_length=32,
+                                     description="The organising organisation's code (or give `team`).")
+    team: int | None = Field(default=None, description="The organising team's key.")
 
 
 class ReasonIn(Schema):
@@ -208,12 +195,6 @@ class RollIn(Schema):
 
 class CheckInIn(Schema):
     token: str = Field(min_length=1, max_length=32, description="The token of the activity's check-in link.")
-
-
-class StatisticsFilter(Schema):
-    org: str = Field(min_length=1, max_length=32, description="Code of an organisation: its whole subtree.")
-    first: dt.date | None = Field(default=None, description="Any day of the first month; January if left out.")
-    last: dt.date | None = Field(default=None, description="Any day of the last month; this month if left out.")
 
 
 class StatisticsOut(Schema):
@@ -511,10 +492,7 @@ def check_in(request, payload: CheckInIn):
 @router.get("/statistics", response=StatisticsOut, summary="Teams, activities and hours of a subtree, by month")
 def statistics(request, filters: Query[StatisticsFilter]):
     organization = _organization(request.user, filters.org)
-    today = timezone.localdate()
-    first, last = filters.first or today.replace(month=1, day=1), filters.last or today
-    if first > last:
-        raise ValidationError({"last": _("The last month comes after the first.")})
+    first, last = filters.months()
     return {"organization": _org(organization), "first": org_counts.month_of(first), "last": org_counts.month_of(last),
             **tally.figures(organization, first, last)}
 
