@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -75,17 +75,18 @@ def monthly_rollups() -> list[tuple]:
 
 def move_monthly(organization_id: int, old_ancestor_ids: list[int], new_ancestor_ids: list[int]) -> None:
     """Carry an organisation's monthly roll-ups (which already count its whole subtree) from the
-    ancestors it left to those it joined; the ancestors both share are left as they are."""
+    ancestors it left to those it joined, in a few statements a table whatever the number of
+    months; the ancestors both share are left as they are."""
     leaving = [pk for pk in old_ancestor_ids if pk not in new_ancestor_ids]
     joining = [pk for pk in new_ancestor_ids if pk not in old_ancestor_ids]
     for model, key, counted in monthly_rollups():
-        for row in model.objects.filter(organization_id=organization_id).values(*key, *counted):
-            where = {field: row[field] for field in key}
-            model.objects.bulk_create([model(organization_id=pk, **where) for pk in joining], ignore_conflicts=True)
-            model.objects.filter(organization_id__in=leaving, **where).update(
-                **{field: F(field) - row[field] for field in counted})
-            model.objects.filter(organization_id__in=joining, **where).update(
-                **{field: F(field) + row[field] for field in counted})
+        own = model.objects.filter(organization_id=organization_id)
+        model.objects.bulk_create([model(organization_id=pk, **where) for where in own.values(*key) for pk in joining],
+                                  ignore_conflicts=True)
+        same_month = own.filter(**{field: OuterRef(field) for field in key})
+        for ids, sign in ((leaving, -1), (joining, 1)):
+            model.objects.filter(Exists(same_month), organization_id__in=ids).update(**{
+                field: F(field) + sign * Subquery(same_month.values(field)[:1]) for field in counted})
 
 
 def subtree_totals(organization_id: int) -> dict[str, int]:
