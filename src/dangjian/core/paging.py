@@ -5,6 +5,10 @@ from django.db.models import Q, QuerySet
 
 PAGE_SIZE = 50
 
+# The largest key a database column holds (a signed 64-bit integer): a larger number, typed or
+# sent, names nobody, and SQLite cannot even take it as a parameter.
+MAX_KEY = 2**63 - 1
+
 
 def key_page(rows: QuerySet, limit: int | None = None) -> tuple[list, int | None]:
     """The first ``limit`` (by default ``PAGE_SIZE``) of ``rows`` and, when more follow, the key to

@@ -28,14 +28,13 @@ from pydantic import Field
 from dangjian.accounts.api import ApiError
 from dangjian.accounts.roles import Permission
 from dangjian.core import paging, throttle
-from dangjian.core.paging import key_page
+from dangjian.core.paging import MAX_KEY, key_page
 from dangjian.core.schemas import StatisticsFilter
 from dangjian.core.throttle import public_read, public_write
 from dangjian.members.api.register import OrgRef
 from dangjian.orgs import selectors as org_selectors
 from dangjian.orgs.models import Organization
 from dangjian.projects import rules, selectors, services, tally
-from dangjian.projects.forms import MAX_KEY
 from dangjian.projects.models import FundingSource, ListItem, MicroProject, ProjectTally, Source
 from dangjian.projects.rules import Action, Kind, PassingRule, State
 from dangjian.requests import rules as request_rules

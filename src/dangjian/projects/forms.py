@@ -7,11 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from dangjian.core.paging import MAX_KEY
 from dangjian.projects import rules, selectors
 from dangjian.projects.models import FundingSource, ListItem, Milestone
 from dangjian.projects.rules import Action, Kind, State
-
-MAX_KEY = 2**63 - 1  # the largest key a table holds; a larger number found nowhere overflows SQLite
 
 
 def money(label, max_digits=10, **options) -> forms.DecimalField:

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.roles import Permission
-from dangjian.core.paging import after_key
+from dangjian.core.paging import MAX_KEY, after_key
 from dangjian.core.scope import PATH_END, Scope, has_permission, scope_for
 from dangjian.members.models import Member, ResidenceRegistration
 from dangjian.orgs.counts import prefixes
@@ -33,10 +33,6 @@ def may_manage(user, path: str) -> bool:
 def _under(organization: Organization, field: str = "org_path") -> Q:
     return Q(**{f"{field}__gte": organization.path, f"{field}__lt": organization.path + PATH_END})
 
-
-# The largest key a database column holds (a signed 64-bit integer): a larger number, typed or
-# sent, names nobody, and SQLite cannot even take it as a parameter.
-MAX_KEY = 2**63 - 1
 
 
 def _possible(pks) -> list[int]:
