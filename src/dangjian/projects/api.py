@@ -40,7 +40,6 @@ from dangjian.projects.rules import Action, Kind, PassingRule, State
 from dangjian.requests import rules as request_rules
 
 router = Router(tags=["projects"])
-PAGE_SIZE = paging.PAGE_SIZE
 Figure = Literal[tuple(ProjectTally.FIELDS)]
 Side = Literal[tuple(ListItem.Side.values)]
 SourceKind = Literal[tuple(FundingSource.SourceKind.values)]
@@ -150,7 +149,7 @@ class ProjectFilter(Schema):
     state: State | None = None
     kind: Kind | None = None
     after: int | None = Field(default=None, description="`next_after` of the previous page.")
-    limit: int = Field(default=PAGE_SIZE, ge=1, le=200)
+    limit: int = Field(default=paging.PAGE_SIZE, ge=1, le=200)
 
 
 class ProposalWords(Schema):
@@ -314,7 +313,7 @@ class PublicFilter(Schema):
     org: str = Field(min_length=1, max_length=32, description="Code of a street or community: its whole register.")
     state: State | None = None
     after: int | None = Field(default=None, description="`next_after` of the previous page.")
-    limit: int = Field(default=PAGE_SIZE, ge=1, le=200)
+    limit: int = Field(default=paging.PAGE_SIZE, ge=1, le=200)
 
 
 class PublicProposalIn(ProposalWords):

@@ -39,7 +39,6 @@ from dangjian.requests.models import (
 from dangjian.requests.rules import Action, Actor, Light, State
 
 router = Router(tags=["requests"])
-PAGE_SIZE = paging.PAGE_SIZE
 ListName = Literal[tuple(name for name, _label in ListFilterForm.LISTS)]
 Figure = Literal[tuple(RequestTally.FIELDS)]
 
@@ -163,7 +162,7 @@ class RequestFilter(Schema):
     state: State | None = None
     category: str | None = Field(default=None, max_length=32, description="A category's code.")
     after: int | None = Field(default=None, description="`next_after` of the previous page.")
-    limit: int = Field(default=PAGE_SIZE, ge=1, le=200)
+    limit: int = Field(default=paging.PAGE_SIZE, ge=1, le=200)
 
 
 class FileIn(Schema):
