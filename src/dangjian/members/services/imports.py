@@ -369,23 +369,27 @@ class _Staging:
     for the new members (with their periods and events) and one UPDATE … FROM for the changed
     ones. Once the roster has a problem, nothing more is written: the caller rolls back.
 
-    The sealed values, hashes and pinyin are computed by ``prepare`` in the checking thread, so
-    that this one spends its time waiting on the database."""
+    The sealed values, hashes and pinyin, and the rows as COPY takes them, are made by
+    ``prepare`` in the checking thread: while this thread runs Python, the database has nothing
+    to do (bench/README.md)."""
 
     def __init__(self, actor, today: dt.date):
         self.actor_id = actor.pk if actor is not None else None
         self.today = today
         self.now = timezone.now()
         self.city_ids: dict[int, int] = {}
-        self.prepared: dict[int, dict] = {}
+        self.prepared: dict[int, list] = {}
 
     def prepare(self, records: list[Record]) -> None:
-        self.prepared.update((record.row, _fields(record, 0)) for record in records)
+        for record in records:
+            values = _fields(record, 0)
+            self.prepared[record.row] = [values[name] for name in _NEW_COLUMNS]
 
-    def _values(self, record: Record, city_id: int) -> dict:
-        values = self.prepared.pop(record.row)
-        values["city_id"] = city_id
-        return values
+    def _row(self, record: Record, city_id: int) -> list:
+        """The record's columns in _NEW_COLUMNS order; city_id is the first."""
+        row = self.prepared.pop(record.row)
+        row[0] = city_id
+        return row
 
     def __enter__(self) -> "_Staging":
         with connection.cursor() as cursor:
@@ -429,11 +433,9 @@ class _Staging:
             cursor.execute("TRUNCATE roster_stage")
             with cursor.cursor.copy(f"COPY roster_stage ({', '.join(STAGED)}, changed) FROM STDIN") as copy:
                 for record in creates:
-                    values = self._values(record, self.city_ids[record.org_id])
-                    copy.write_row((None, *(values[name] for name in _NEW_COLUMNS), None))
+                    copy.write_row((None, *self._row(record, self.city_ids[record.org_id]), None))
                 for record, member, changed in updates:
-                    values = self._values(record, 0)
-                    copy.write_row((member.pk, *(values[name] for name in _NEW_COLUMNS), Jsonb(changed)))
+                    copy.write_row((member.pk, *self._row(record, 0), Jsonb(changed)))
             if creates:
                 with _refused_if_entered_meanwhile():
                     cursor.execute(self._create_sql, {
