@@ -73,8 +73,11 @@ class Member(crypto.SealedIdentity, models.Model):
     demo need; the member-register issue adds the full national form."""
 
     city_id = models.PositiveIntegerField(default=0)
+    # No index: members are found by org_path, never by this key, and every member written (a
+    # roster import writes 100,000 at a time) would pay for one (bench/README.md).
     home_org = models.ForeignKey(
-        "orgs.Organization", on_delete=models.PROTECT, related_name="members", verbose_name=_("home organisation")
+        "orgs.Organization", on_delete=models.PROTECT, related_name="members", verbose_name=_("home organisation"),
+        db_index=False,
     )
     org_path = PathField(editable=False)
     name = models.CharField(_("name"), max_length=50)
@@ -198,8 +201,9 @@ class MembershipPeriod(models.Model):
         RESTRUCTURED = "restructured", _("Organisation restructured")
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="periods")
+    # No index, as on Member.home_org: periods are read by member, never by this key.
     organization = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("organisation"))
+                                     verbose_name=_("organisation"), db_index=False)
     org_path = PathField(editable=False)
     started_on = models.DateField(_("from"))
     ended_on = models.DateField(_("until"), null=True, blank=True)
