@@ -1,3 +1,4 @@
+import calendar as stdlib_calendar
 import datetime as dt
 
 import pytest
@@ -20,6 +21,12 @@ dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
 ])
 def test_add_months_clamps_to_the_month_end(start, months, expected):
     assert calendar.add_months(start, months) == expected
+
+
+def test_days_in_month_are_the_calendars():
+    for year in range(1900, 2201):
+        for month in range(1, 13):
+            assert calendar.days_in_month(year, month) == stdlib_calendar.monthrange(year, month)[1], (year, month)
 
 
 @given(dates, st.integers(-600, 600))

@@ -71,6 +71,12 @@ def test_check_character_agrees_with_python_stdnum(province, county, birth, sequ
     assert identity.sex_of(number) == ("M" if sequence % 2 else "F")
 
 
+@pytest.mark.parametrize("first17", ["1101051949123100", "110105194912310021", ""])
+def test_a_check_character_needs_exactly_seventeen_digits(first17):
+    with pytest.raises(ValueError):
+        identity.check_character(first17)
+
+
 @given(province=provinces, birth=birth_dates, sequence=st.integers(0, 999), wrong=st.integers(1, 10))
 def test_any_other_check_character_is_refused(province, birth, sequence, wrong):
     first17 = f"{province}0101{birth:%Y%m%d}{sequence:03d}"

@@ -10,8 +10,16 @@ import datetime as dt
 def add_months(day: dt.date, months: int) -> dt.date:
     month_index = day.year * 12 + (day.month - 1) + months
     year, month = divmod(month_index, 12)
-    last = _calendar.monthrange(year, month + 1)[1]
+    last = days_in_month(year, month + 1)
     return dt.date(year, month + 1, min(day.day, last))
+
+
+def days_in_month(year: int, month: int) -> int:
+    # calendar.monthrange also works out the weekday, which no rule here needs.
+    return 29 if month == 2 and _calendar.isleap(year) else _DAYS_IN_MONTH[month]
+
+
+_DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def add_years(day: dt.date, years: int) -> dt.date:

@@ -2,6 +2,7 @@
 masking. Pure functions (RULES.md section 9)."""
 
 import datetime as dt
+import operator
 
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,10 @@ class InvalidIdNumber(ValueError):
 
 
 def check_character(first17: str) -> str:
-    return CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
+    if len(first17) != len(WEIGHTS):
+        raise ValueError(first17)
+    # map over the digits rather than a generator: a roster import checks 100,000 numbers.
+    return CHECK_CHARACTERS[sum(map(operator.mul, map(int, first17), WEIGHTS)) % 11]
 
 
 def upgrade_15(number: str) -> str:

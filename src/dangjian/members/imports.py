@@ -177,6 +177,8 @@ def text_of(value) -> str:
 
 def parse_date(value) -> dt.date | None:
     """A roster date in any of the forms rosters use; None when blank; ValueError otherwise."""
+    if value.__class__ is str:
+        return _date_of_text(value)
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -186,6 +188,13 @@ def parse_date(value) -> dt.date | None:
         if number != value:
             raise ValueError(value)
         return _date_of_number(number)
+    return _date_of_text(text_of(value))
+
+
+# A roster's dates repeat (a branch admits its members on a few days a year): each distinct text
+# is read once.
+@lru_cache(maxsize=65536)
+def _date_of_text(value: str) -> dt.date | None:
     text = text_of(value)
     if text in BLANKS:
         return None
@@ -303,6 +312,8 @@ class Roster:
         return self.rows - len(self.invalid_rows)
 
 
+# The columns whose cell is read as Excel stored it (a date, or a number), not only as text.
+_READ_AS_STORED = frozenset({"id_number", "birth_date", "joined_on", "full_member_on"})
 _FAULT_COLUMNS = {"birth_date": "birth_date", "sex": "sex", "joined_on": "joined_on",
                   "full_member_on": "full_member_on", "category": "category", "left_on": "joined_on"}
 
@@ -334,14 +345,15 @@ def parse_roster(rows: Iterable[list], branches: BranchIndex, *, today: dt.date,
     seen_ids: dict[str, int] = {}
     width = max(positions.values()) + 1
     columns = list(positions.items())
+    raw_columns = [(key, position) for key, position in columns if key in _READ_AS_STORED]
     row_number = header_row
     handed_over = 0
     for cells in rows:
         row_number += 1
         if len(cells) < width:
             cells = list(cells) + [""] * (width - len(cells))
-        values = {key: cells[position] for key, position in columns}
-        texts = {key: text_of(value) for key, value in values.items()}
+        values = {key: cells[position] for key, position in raw_columns}
+        texts = {key: text_of(cells[position]) for key, position in columns}
         if not any(texts.values()):
             continue
         roster.rows += 1
