@@ -9,7 +9,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
-from django.utils import translation
+import time_machine
+from django.utils import timezone, translation
 
 from dangjian.accounts import services as account_services
 from dangjian.accounts.roles import Role
@@ -76,6 +77,17 @@ def next_year_entered(db):
     carry them yet (core.services.calendar_next_year_by_the_week). Tests whose deadlines start
     today need it from December on, so that they do not depend on the day they run."""
     core_services.calendar_next_year_by_the_week(actor=None, today=dt.date.today())
+
+
+@pytest.fixture
+def local_daytime():
+    """Today at 10:00 local time, the clock running on from there. An activity "happening now"
+    in a test lasts a few hours, and after 21:00 it would run past midnight, where volunteer and
+    study hours are split (study.rules.day_parts): its figures would depend on when the suite runs."""
+    today = timezone.localdate()
+    with time_machine.travel(dt.datetime.combine(today, dt.time(10), tzinfo=timezone.get_current_timezone()),
+                             tick=True):
+        yield
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from dangjian.service.models import CheckIn
 from tests import factories
 from tests.service.factories import happening, make_activity
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_daytime")]
 
 
 def test_a_member_checks_in_by_code_on_a_phone_and_their_hours_rise(browser, phone_page, page, live_server, tree,
