@@ -53,14 +53,7 @@ def ensure_database() -> None:
 
 
 def median_ms(action, runs: int = 5, warm: int = 2) -> float:
-    for _ in range(warm):
-        action()
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
+    return statistics.median(timings(action, runs, warm))
 
 
 def percentile(values: list[float], share: float) -> float:
